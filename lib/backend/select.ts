@@ -1,0 +1,72 @@
+// Picks the tfjs backend once per process. Order: native GPU, native CPU, WASM, pure-JS CPU;
+// each only if it loads. SPARSING_BACKEND=tensorflow|wasm|cpu forces one.
+import { tf } from './tf';
+import { registerWasmBackend } from './wasm';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_ENV = 'SPARSING_BACKEND';
+
+let chosen: BackendName | undefined;
+let chosenDetail = '';
+
+/** Tries to load the native TensorFlow binding; returns a description or undefined if unavailable. */
+function tryLoadNative(): string | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const native = require('./native') as { loadNative: () => string | undefined };
+    return native.loadNative();
+  } catch {
+    return undefined;
+  }
+}
+
+async function trySet(name: BackendName): Promise<boolean> {
+  try {
+    return (await tf.setBackend(name)) && tf.getBackend() === name;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Initialise the backend (idempotent). Prints the choice once to stderr unless quiet.
+ * Throws a one-line error if a forced backend cannot be loaded.
+ */
+export async function initBackend(opts: { quiet?: boolean } = {}): Promise<BackendName> {
+  if (chosen) return chosen;
+  const forced = process.env[BACKEND_ENV]?.trim();
+  if (forced && !['tensorflow', 'wasm', 'cpu'].includes(forced)) {
+    throw new Error(`${BACKEND_ENV}=${forced} is not a backend: use tensorflow, wasm or cpu`);
+  }
+  const order: BackendName[] = forced ? [forced as BackendName] : ['tensorflow', 'wasm', 'cpu'];
+  for (const name of order) {
+    if (name === 'tensorflow') {
+      const detail = tryLoadNative();
+      if (detail && (await trySet('tensorflow'))) { chosen = name; chosenDetail = detail; break; }
+    } else if (name === 'wasm') {
+      registerWasmBackend();
+      if (await trySet('wasm')) { chosen = name; chosenDetail = 'wasm (SIMD, 1 thread)'; break; }
+    } else if (await trySet('cpu')) {
+      chosen = name; chosenDetail = 'cpu (pure JS)'; break;
+    }
+  }
+  if (!chosen) {
+    throw new Error(forced
+      ? `backend '${forced}' (forced by ${BACKEND_ENV}) could not be loaded; unset ${BACKEND_ENV} or run 'npm run setup:native' for 'tensorflow'`
+      : 'no tfjs backend could be loaded');
+  }
+  if (!opts.quiet && !process.env.SPARSING_QUIET_BACKEND) {
+    process.stderr.write(`[sparsing-law] tfjs backend: ${chosenDetail}\n`);
+  }
+  return chosen;
+}
+
+/** The backend in use, for provenance in every result file. */
+export function backendName(): BackendName {
+  if (!chosen) throw new Error('backend not initialised: call initBackend() first');
+  return chosen;
+}
+
+export function backendDetail(): string {
+  return chosenDetail;
+}

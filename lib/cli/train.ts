@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Train one model: `node dist/lib/cli/train.js --preset d64-l2 --act relu --tokens 2M --out data/runs/x`.
+// Running the same command again resumes an interrupted run, or does nothing if it finished.
+import * as path from 'node:path';
+import { presetConfig, presetNames } from '../model/presets';
+import { Activation } from '../model/config';
+import { train, TRAIN_DEFAULTS } from '../train/trainer';
+import { numberFlag, parseCli } from '../util/args';
+import { runCli, UserError } from '../util/errors';
+
+const USAGE = `usage: train --preset NAME [--act relu|silu] --tokens N [--out DIR] [--seed N] [--batch N] [--seq-len N]
+             [--lr X] [--warmup STEPS] [--decay FRACTION] [--eval-tokens N] [--ckpt-first TOKENS] [--ckpt-factor X] [--quiet]
+presets: ${presetNames().join(', ')}`;
+
+runCli(async () => {
+  const { values } = parseCli(process.argv.slice(2), {
+    preset: { type: 'string' }, act: { type: 'string', default: 'relu' }, tokens: { type: 'string' }, out: { type: 'string' },
+    seed: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
+    warmup: { type: 'string' }, decay: { type: 'string' }, 'eval-tokens': { type: 'string' },
+    'ckpt-first': { type: 'string' }, 'ckpt-factor': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+  }, USAGE);
+  if (values.help) { process.stdout.write(USAGE + '\n'); return; }
+  if (!values.preset) throw new UserError(`--preset is required\n${USAGE}`);
+  if (values.act !== 'relu' && values.act !== 'silu') throw new UserError(`--act must be relu or silu, got '${values.act}'`);
+  const tokens = numberFlag('tokens', values.tokens);
+  if (tokens === undefined) throw new UserError(`--tokens is required\n${USAGE}`);
+  const model = presetConfig(values.preset, values.act as Activation);
+  const seed = numberFlag('seed', values.seed) ?? TRAIN_DEFAULTS.seed;
+  const out = values.out ?? path.join('data', 'runs', `${values.preset}-${values.act}-${values.tokens}-s${seed}`);
+  const summary = await train({
+    ...TRAIN_DEFAULTS,
+    runDir: out,
+    model,
+    preset: values.preset,
+    seed,
+    batchSize: numberFlag('batch', values.batch) ?? TRAIN_DEFAULTS.batchSize,
+    seqLen: numberFlag('seq-len', values['seq-len']) ?? model.context,
+    totalTokens: tokens,
+    lr: numberFlag('lr', values.lr) ?? TRAIN_DEFAULTS.lr,
+    warmupSteps: numberFlag('warmup', values.warmup) ?? TRAIN_DEFAULTS.warmupSteps,
+    decayFraction: numberFlag('decay', values.decay) ?? TRAIN_DEFAULTS.decayFraction,
+    evalTokens: numberFlag('eval-tokens', values['eval-tokens']) ?? TRAIN_DEFAULTS.evalTokens,
+    checkpointFirstTokens: numberFlag('ckpt-first', values['ckpt-first']) ?? TRAIN_DEFAULTS.checkpointFirstTokens,
+    checkpointFactor: numberFlag('ckpt-factor', values['ckpt-factor']) ?? TRAIN_DEFAULTS.checkpointFactor,
+    quiet: values.quiet,
+  });
+  process.stdout.write(JSON.stringify(summary) + '\n');
+});

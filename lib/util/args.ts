@@ -1,0 +1,21 @@
+// Command-line parsing on node:util parseArgs, with bad flags turned into one-line errors.
+import { parseArgs, ParseArgsConfig } from 'node:util';
+import { UserError } from './errors';
+
+export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    throw new UserError(`${(e as Error).message.split('\n')[0]}\n${usage}`);
+  }
+}
+
+/** A number flag: accepts 2e6, 2M, 500k; undefined when absent. */
+export function numberFlag(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^([0-9.eE+-]+)([kKmMbB]?)$/.exec(v.trim());
+  const mult: Record<string, number> = { '': 1, k: 1e3, m: 1e6, b: 1e9 };
+  const n = m ? Number(m[1]) * mult[m[2].toLowerCase()] : NaN;
+  if (!Number.isFinite(n)) throw new UserError(`--${name} expects a number (like 2e6 or 2M), got '${v}'`);
+  return n;
+}

@@ -24,3 +24,13 @@ export function randomIds(n: number, vocab = 256, seed = 7): Int32Array {
   let s = seed;
   return Int32Array.from({ length: n }, () => { s = (s * 1103515245 + 12345) % 2147483648; return s % vocab; });
 }
+
+import { spawnSync } from 'node:child_process';
+
+/** Runs one of the project's commands (compiled JS under dist, or TS through tsx) and captures it. */
+export function runCommand(name: string, args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
+  const js = path.join(__dirname, '..', 'lib', 'cli', `${name}.js`);
+  const argv = fs.existsSync(js) ? [js, ...args] : ['--import', 'tsx', path.join(__dirname, '..', 'lib', 'cli', `${name}.ts`), ...args];
+  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, SPARSING_QUIET_BACKEND: '1', ...env }, timeout: 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}

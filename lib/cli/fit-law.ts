@@ -1,0 +1,170 @@
+// fit-law: fit the paper's activation-data law to a (tokens, activation_ratio) curve and compare it with
+// the logarithmic and sigmoid baselines.
+//   node dist/lib/cli/fit-law.js --input curve.csv|.jsonl --act relu|silu [--unit tokens|M|B] [--json]
+// Bad input is one line on stderr and exit code 2 (runCli), never a stack trace.
+import { UserError, runCli } from '../util/errors';
+import {
+  compareBaselines,
+  convergenceRow,
+  fitLawDetailed,
+  parseTokenUnit,
+  readCurveFile,
+  type CompareRow,
+  type LawFit,
+  type TokenUnit,
+  type UncertaintyMethod,
+  type WarmupRule,
+} from '../laws';
+
+const USAGE = `usage: fit-law --input FILE.csv|.tsv|.jsonl|.json --act relu|silu [options]
+  --unit tokens|M|B         unit of the tokens column (default tokens)
+  --report-unit tokens|M|B  unit of D in the reported parameters (default B, the paper's)
+  --warmup RULE             extremum (default) | none | first:N | min:X (X in --unit)
+  --uncertainty METHOD      bootstrap-residual (default) | bootstrap-points | covariance | none
+  --replicates N            bootstrap replicates (default 200)
+  --seed N                  bootstrap seed (default 0)
+  --eps X                   report the data needed to come within X of A0 (default 0.01)
+  --n-params N              model parameters, to express that data as tokens per parameter
+  --tokens-col NAME         tokens column (default tokens)
+  --ratio-col NAME          activation ratio column (default activation_ratio)
+  --json                    print JSON instead of tables`;
+
+interface Args {
+  input: string;
+  act: 'relu' | 'silu';
+  unit: TokenUnit;
+  reportUnit: TokenUnit;
+  warmup: WarmupRule;
+  uncertainty: UncertaintyMethod;
+  replicates: number;
+  seed: number;
+  eps: number;
+  nParams?: number;
+  tokensCol?: string;
+  ratioCol?: string;
+  json: boolean;
+}
+
+function parseNumber(flag: string, v: string, integer: boolean, min: number): number {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || (integer && !Number.isInteger(x)) || x < min) {
+    throw new UserError(`${flag} expects ${integer ? 'an integer' : 'a number'} >= ${min} (got "${v}")`);
+  }
+  return x;
+}
+
+function parseWarmup(v: string, unit: TokenUnit): WarmupRule {
+  if (v === 'extremum' || v === 'none') return v;
+  const m = /^(first|min):(.+)$/.exec(v);
+  if (m && m[1] === 'first') return { dropFirst: parseNumber('--warmup first:N', m[2], true, 0) };
+  if (m && m[1] === 'min') return { minTokens: parseNumber('--warmup min:X', m[2], false, 0), unit };
+  throw new UserError(`--warmup must be extremum, none, first:N or min:X (got "${v}")`);
+}
+
+/** Parsed arguments, or null when --help was asked for. */
+export function parseArgs(argv: string[]): Args | null {
+  const raw = new Map<string, string>();
+  let json = false;
+  const valued = ['--input', '--act', '--unit', '--report-unit', '--warmup', '--uncertainty', '--replicates', '--seed', '--eps', '--n-params', '--tokens-col', '--ratio-col'];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--help' || a === '-h') return null;
+    if (a === '--json') {
+      json = true;
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const key = eq > 0 ? a.slice(0, eq) : a;
+    if (!valued.includes(key)) throw new UserError(`unknown argument "${a}" (see --help)`);
+    const val = eq > 0 ? a.slice(eq + 1) : argv[++i];
+    if (val === undefined) throw new UserError(`${key} needs a value`);
+    raw.set(key, val);
+  }
+  const input = raw.get('--input');
+  if (!input) throw new UserError('--input is required (a .csv or .jsonl file with tokens and activation_ratio)');
+  const act = raw.get('--act');
+  if (act !== 'relu' && act !== 'silu') throw new UserError(`--act must be relu or silu (got ${act === undefined ? 'nothing' : `"${act}"`})`);
+  const unit = parseTokenUnit(raw.get('--unit') ?? 'tokens');
+  const uncertainty = raw.get('--uncertainty') ?? 'bootstrap-residual';
+  if (!['bootstrap-residual', 'bootstrap-points', 'covariance', 'none'].includes(uncertainty)) {
+    throw new UserError(`--uncertainty must be bootstrap-residual, bootstrap-points, covariance or none (got "${uncertainty}")`);
+  }
+  const nParams = raw.get('--n-params');
+  const eps = parseNumber('--eps', raw.get('--eps') ?? '0.01', false, 0);
+  if (eps === 0) throw new UserError('--eps must be positive');
+  return {
+    input,
+    act,
+    unit,
+    reportUnit: parseTokenUnit(raw.get('--report-unit') ?? 'B'),
+    warmup: parseWarmup(raw.get('--warmup') ?? 'extremum', unit),
+    uncertainty: uncertainty as UncertaintyMethod,
+    replicates: parseNumber('--replicates', raw.get('--replicates') ?? '200', true, 1),
+    seed: parseNumber('--seed', raw.get('--seed') ?? '0', true, 0),
+    eps,
+    nParams: nParams === undefined ? undefined : parseNumber('--n-params', nParams, false, 1),
+    tokensCol: raw.get('--tokens-col'),
+    ratioCol: raw.get('--ratio-col'),
+    json,
+  };
+}
+
+function fmt(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  if (typeof v !== 'number') return String(v);
+  if (Number.isNaN(v)) return 'nan';
+  if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
+  return v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6) ? v.toExponential(3) : v.toPrecision(4);
+}
+
+function table(header: string[], rows: unknown[][]): string {
+  const cells = [header, ...rows.map((r) => r.map(fmt))];
+  const w = header.map((_, j) => Math.max(...cells.map((r) => r[j].length)));
+  return cells.map((r) => r.map((c, j) => c.padEnd(w[j])).join('  ').trimEnd()).join('\n');
+}
+
+function render(fit: LawFit, cmp: CompareRow[], conv: ReturnType<typeof convergenceRow>): string {
+  const u = fit.unit === 'tokens' ? 'tokens' : `${fit.unit} tokens`;
+  const params: unknown[][] = [
+    ['A0', fit.A0, fit.A0_lo, fit.A0_hi],
+    ['alpha', fit.alpha, fit.alpha_lo, fit.alpha_hi],
+    ...(fit.b === null ? [] : [['b', fit.b, fit.b_lo, fit.b_hi]]),
+    ['c', fit.c, fit.c_lo, fit.c_hi],
+  ];
+  const lvl = `${Math.round(fit.ci_level * 100)}%`;
+  return [
+    `${fit.law} law  A(D) = ${fit.formula}   (D in ${u})`,
+    `points: ${fit.n_used} used, ${fit.n_dropped} dropped as warmup (${fit.warmup_rule})`,
+    table(['param', 'value', `${lvl} lo`, `${lvl} hi`], params),
+    `MAE ${fmt(fit.mae)}  MSE ${fmt(fit.mse)}  R^2 ${fmt(fit.r2)}  solver: ${fit.solver_stop} after ${fit.iterations} iterations, best of ${fit.starts} starts`,
+    `uncertainty: ${fit.uncertainty_method}`,
+    '',
+    'against the baselines (same points):',
+    table(
+      ['law', 'formula', 'limit', 'MAE', 'MSE', 'R^2', 'params', 'rank MSE'],
+      cmp.map((r) => [r.law, r.formula, r.limit, r.mae, r.mse, r.r2, r.n_params, r.rank_mse]),
+    ),
+    '',
+    `within ${fmt(conv.eps)} of A0 after ${fmt(conv.D_within_eps)} ${u} [${fmt(conv.D_within_eps_lo)}, ${fmt(conv.D_within_eps_hi)}]` +
+      (conv.tokens_per_param_within_eps === null ? '' : ` = ${fmt(conv.tokens_per_param_within_eps)} tokens per parameter`),
+  ].join('\n');
+}
+
+/** Runs the command on `argv` and returns what it prints; bad input throws a UserError. */
+export function fitLawCommand(argv: string[]): string {
+  const args = parseArgs(argv);
+  if (!args) return USAGE + '\n';
+  const points = readCurveFile(args.input, { tokensColumn: args.tokensCol, ratioColumn: args.ratioCol });
+  const common = { act: args.act, unit: args.unit, reportUnit: args.reportUnit, warmup: args.warmup };
+  const detail = fitLawDetailed(points, { ...common, uncertainty: args.uncertainty, replicates: args.replicates, seed: args.seed });
+  const cmp = compareBaselines(points, common);
+  const conv = convergenceRow(detail, { eps: args.eps, nParams: args.nParams });
+  if (args.json) return JSON.stringify({ fit: detail.fit, compare: cmp, convergence: conv }, null, 2) + '\n';
+  return render(detail.fit, cmp, conv) + '\n';
+}
+
+export async function main(argv: string[]): Promise<void> {
+  process.stdout.write(fitLawCommand(argv));
+}
+
+if (require.main === module) runCli(() => main(process.argv.slice(2)));

@@ -1,0 +1,173 @@
+// fitLaw: the paper's activation-data law fitted to any (tokens, activation ratio) curve, with the
+// warmup rule applied, several starts, fit error and per-parameter uncertainty, as one flat row.
+import { UserError } from '../util/errors';
+import { requirePoints, toPoints, type CurveInput, type CurvePoint } from './data';
+import { lawForAct, type Activation, type Form } from './forms';
+import { fitMetrics } from './metrics';
+import { fitForm } from './multistart';
+import { parameterIntervals, type UncertaintyMethod } from './uncertainty';
+import { convertTokens, isTokenUnit, type TokenUnit } from './units';
+import { splitWarmup, type WarmupRule } from './warmup';
+
+export interface FitOptions {
+  act: Activation;
+  /** The form to fit; defaults to the activation's law (relu -> logspace power law, silu -> power law). */
+  law?: 'relu' | 'silu';
+  /** Unit of D in the input points (default 'tokens'). */
+  unit?: TokenUnit;
+  /** Unit of D the parameters are reported in (default 'B', the paper's). */
+  reportUnit?: TokenUnit;
+  warmup?: WarmupRule;
+  uncertainty?: UncertaintyMethod;
+  /** Bootstrap replicates (default 200). */
+  replicates?: number;
+  seed?: number;
+  /** Confidence level of the intervals (default 0.95). */
+  level?: number;
+  /** Solver starts (default 6). */
+  starts?: number;
+}
+
+/** One fit as a dataframe row. A0, the limit, comes first; b is null for the SiLU law, which has none. */
+export interface LawFit {
+  law: 'relu' | 'silu';
+  act: Activation;
+  A0: number;
+  A0_lo: number;
+  A0_hi: number;
+  mae: number;
+  mse: number;
+  rmse: number;
+  r2: number;
+  alpha: number;
+  alpha_lo: number;
+  alpha_hi: number;
+  b: number | null;
+  b_lo: number | null;
+  b_hi: number | null;
+  c: number;
+  c_lo: number;
+  c_hi: number;
+  n_used: number;
+  n_dropped: number;
+  D_min: number;
+  D_max: number;
+  unit: TokenUnit;
+  warmup_rule: string;
+  uncertainty_method: string;
+  n_boot_ok: number;
+  ci_level: number;
+  formula: string;
+  converged: boolean;
+  solver_stop: string;
+  iterations: number;
+  starts: number;
+}
+
+/** The row plus what plots and predictions need: parameters, points (in the row's unit), replicates. */
+export interface LawFitDetail {
+  fit: LawFit;
+  form: Form;
+  /** Parameter vector in `form.params` order, D in `fit.unit`. */
+  params: number[];
+  used: CurvePoint[];
+  dropped: CurvePoint[];
+  /** Bootstrap replicates of `params` (empty unless a bootstrap was run). */
+  samples: number[][];
+}
+
+function checkOptions(opts: FitOptions): void {
+  if (opts.act !== 'relu' && opts.act !== 'silu') throw new UserError(`act must be relu or silu (got ${String(opts.act)})`);
+  if (opts.law !== undefined && opts.law !== 'relu' && opts.law !== 'silu') {
+    throw new UserError(`law must be relu or silu (got ${String(opts.law)})`);
+  }
+  for (const k of ['unit', 'reportUnit'] as const) {
+    if (opts[k] !== undefined && !isTokenUnit(opts[k])) throw new UserError(`${k} must be tokens, M or B (got ${String(opts[k])})`);
+  }
+  const level = opts.level ?? 0.95;
+  if (!(level > 0 && level < 1)) throw new UserError(`level must be in (0, 1) (got ${level})`);
+  const reps = opts.replicates ?? 200;
+  if (!Number.isInteger(reps) || reps < 1) throw new UserError(`replicates must be a positive integer (got ${reps})`);
+}
+
+/** Points converted to `to` (from `from`), validated and sorted by D. */
+export function pointsIn(input: CurveInput, from: TokenUnit, to: TokenUnit): CurvePoint[] {
+  return toPoints(input).map((p) => ({ D: convertTokens(p.D, from, to), A: p.A }));
+}
+
+export function fitLawDetailed(input: CurveInput, opts: FitOptions): LawFitDetail {
+  checkOptions(opts);
+  const unit = opts.unit ?? 'tokens';
+  const reportUnit = opts.reportUnit ?? 'B';
+  const law = opts.law ?? opts.act;
+  const form = lawForAct(law);
+  const m = form.params.length;
+  const points = pointsIn(input, unit, reportUnit);
+  requirePoints(points.length, m, `the ${law} law`);
+  const split = splitWarmup(points, form, opts.warmup ?? 'extremum', reportUnit);
+  if (split.used.length < m) {
+    throw new UserError(
+      `the ${law} law has ${m} parameters but only ${split.used.length} points are left after dropping ` +
+        `${split.dropped.length} warmup points (rule: ${split.rule})`,
+    );
+  }
+  const D = split.used.map((p) => p.D);
+  const A = split.used.map((p) => p.A);
+  const ff = fitForm(form, D, A, opts.starts ?? 6);
+  const met = fitMetrics(A, D.map((d) => form.value(d, ff.p)));
+  const level = opts.level ?? 0.95;
+  const iv = parameterIntervals(form, D, A, ff, {
+    method: opts.uncertainty ?? 'bootstrap-residual',
+    replicates: opts.replicates ?? 200,
+    seed: opts.seed ?? 0,
+    level,
+  });
+  const at = (name: string) => form.params.indexOf(name);
+  const get = (arr: number[], name: string) => (at(name) >= 0 ? arr[at(name)] : null);
+  const fit: LawFit = {
+    law,
+    act: opts.act,
+    A0: ff.p[0],
+    A0_lo: iv.lo[0],
+    A0_hi: iv.hi[0],
+    mae: met.mae,
+    mse: met.mse,
+    rmse: met.rmse,
+    r2: met.r2,
+    alpha: ff.p[1],
+    alpha_lo: iv.lo[1],
+    alpha_hi: iv.hi[1],
+    b: get(ff.p, 'b'),
+    b_lo: get(iv.lo, 'b'),
+    b_hi: get(iv.hi, 'b'),
+    c: get(ff.p, 'c')!,
+    c_lo: get(iv.lo, 'c')!,
+    c_hi: get(iv.hi, 'c')!,
+    n_used: D.length,
+    n_dropped: split.dropped.length,
+    D_min: D[0],
+    D_max: D[D.length - 1],
+    unit: reportUnit,
+    warmup_rule: split.rule,
+    uncertainty_method: iv.method,
+    n_boot_ok: iv.nOk,
+    ci_level: level,
+    formula: form.formula,
+    converged: ff.lm.converged,
+    solver_stop: ff.lm.reason,
+    iterations: ff.lm.iterations,
+    starts: ff.startsTried,
+  };
+  return { fit, form, params: ff.p, used: split.used, dropped: split.dropped, samples: iv.samples };
+}
+
+/** Fits the law for `opts.act` (or `opts.law`) and returns the row. */
+export function fitLaw(input: CurveInput, opts: FitOptions): LawFit {
+  return fitLawDetailed(input, opts).fit;
+}
+
+/** Parameter vector of a law row, in `form.params` order (the inverse of the row's named fields). */
+export function paramsOf(fit: Pick<LawFit, 'law' | 'A0' | 'alpha' | 'b' | 'c'>): number[] {
+  if (fit.law === 'relu') return [fit.A0, fit.alpha, fit.b ?? NaN, fit.c];
+  return [fit.A0, fit.alpha, fit.c];
+}

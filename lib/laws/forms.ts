@@ -153,7 +153,8 @@ export const FORMS: Readonly<Record<LawName, Form>> = {
   sigmoid: sigmoidForm,
 };
 
-export type Activation = 'relu' | 'silu';
+export type { Activation } from '../model/config';
+import type { Activation } from '../model/config';
 
 /** The paper's law for an activation function. */
 export function lawForAct(act: Activation): Form {

@@ -2,9 +2,14 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { UserError } from './errors';
 
-export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string) {
+type OptionSpec = { type: 'string' | 'boolean'; default?: string | boolean; short?: string; multiple?: false };
+/** Values of parsed flags, typed from the option table (string or boolean, absent when not given). */
+export type ParsedFlags<T extends Record<string, OptionSpec>> = { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string };
+
+export function parseCli<T extends Record<string, OptionSpec>>(argv: string[], options: T, usage: string): { values: ParsedFlags<T>; positionals: string[] } {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    const r = parseArgs({ args: argv, options: options as NonNullable<ParseArgsConfig['options']>, strict: true, allowPositionals: true });
+    return { values: r.values as ParsedFlags<T>, positionals: r.positionals };
   } catch (e) {
     throw new UserError(`${(e as Error).message.split('\n')[0]}\n${usage}`);
   }

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Reproduce the findings for a profile: train what is missing, measure what is missing (runs in
+// parallel child processes), then fit the laws and write the result tables under
+// data/results/<profile>/. Finished work is never redone; an interrupted sweep resumes.
+//   node dist/lib/cli/reproduce.js --profile default [--jobs 2] [--shard i/n] [--only ID,...] [--aggregate-only] [--list]
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { getProfile, PROFILES } from '../experiments/profiles';
+import { measureFile, resultsDir } from '../experiments/paths';
+import { parseShard, selectShard } from '../experiments/shard';
+import { runPool } from '../experiments/pool';
+import { aggregate } from '../experiments/aggregate';
+import { initBackend, backendDetail } from '../backend/select';
+import { formatDuration } from '../util/progress';
+import { numberFlag, parseCli } from '../util/args';
+import { runCli, UserError } from '../util/errors';
+
+const USAGE = `usage: reproduce [--profile ${Object.keys(PROFILES).join('|')}] [--jobs N] [--shard i/n] [--only ID,...] [--aggregate-only] [--list]`;
+
+runCli(async () => {
+  const { values } = parseCli(process.argv.slice(2), {
+    profile: { type: 'string' }, jobs: { type: 'string' }, shard: { type: 'string' }, only: { type: 'string' },
+    'aggregate-only': { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean' },
+  }, USAGE);
+  if (values.help) { process.stdout.write(USAGE + '\n'); return; }
+  const profile = getProfile(values.profile ?? process.env.SPARSING_PROFILE ?? 'default');
+  const shard = parseShard(values.shard);
+  let runs = selectShard(profile.runs, shard);
+  if (values.only) {
+    const ids = values.only.split(',');
+    const unknown = ids.filter((id) => !profile.runs.some((r) => r.id === id));
+    if (unknown.length) throw new UserError(`unknown run id(s) ${unknown.join(', ')} in profile '${profile.name}'`);
+    runs = runs.filter((r) => ids.includes(r.id));
+  }
+  if (values.list) {
+    profile.runs.forEach((r, i) => process.stdout.write(`${i}\t${r.id}\t${r.findings.join(',')}\t${fs.existsSync(measureFile(profile.name, r.id)) ? 'done' : 'todo'}\n`));
+    return;
+  }
+  await initBackend();
+  const t0 = Date.now();
+  const todo = values['aggregate-only'] ? [] : runs.filter((r) => !fs.existsSync(measureFile(profile.name, r.id)));
+  const jobs = numberFlag('jobs', values.jobs) ?? Number(process.env.SPARSING_JOBS ?? 2);
+  process.stderr.write(`[reproduce ${profile.name}] ${profile.runs.length} runs in the profile, ${runs.length} in this shard, ${runs.length - todo.length} already done, ${todo.length} to do, ${jobs} at a time on ${backendDetail()}\n`);
+  if (todo.length) {
+    const status = new Map<string, string>();
+    let finished = 0;
+    const tty = Boolean(process.stderr.isTTY);
+    let last = 0;
+    const report = (force = false) => {
+      if (!force && Date.now() - last < (tty ? 1000 : 15000)) return;
+      last = Date.now();
+      const running = [...status].map(([id, s]) => `${id}: ${s}`).join(' | ');
+      process.stderr.write(`[reproduce ${profile.name}] ${finished}/${todo.length} runs finished, ${formatDuration((Date.now() - t0) / 1000)} elapsed${running ? ' | ' + running : ''}\n`);
+    };
+    const script = path.join(__dirname, `run-one${path.extname(__filename)}`);
+    const results = await runPool(script, todo.map((r) => ({ id: r.id, args: ['--profile', profile.name, '--run', r.id] })), jobs, (id, line) => {
+      const m = /(\d+\.\d)%.*?(loss \S+).*?(\d+ tok\/s).*?left (\S+)/.exec(line);
+      status.set(id, m ? `${m[1]}% ${m[2]} ${m[3]} left ${m[4]}` : line.slice(0, 80));
+      if (/^(error|internal error)/.test(line)) process.stderr.write(`[${id}] ${line}\n`);
+      if (/done:|measured/.test(line)) process.stderr.write(`[${id}] ${line}\n`);
+      report();
+    });
+    for (const r of results) { status.delete(r.id); if (r.code === 0) finished++; }
+    report(true);
+    const failed = results.filter((r) => r.code !== 0);
+    if (failed.length) {
+      for (const f of failed) process.stderr.write(`[${f.id}] failed (exit ${f.code}):\n  ${f.lastLines.slice(-5).join('\n  ')}\n`);
+      throw new UserError(`${failed.length} run(s) failed: ${failed.map((f) => f.id).join(', ')}; finished runs are kept, rerun the same command to retry`);
+    }
+  }
+  const allDone = profile.runs.every((r) => fs.existsSync(measureFile(profile.name, r.id)));
+  if (!allDone) {
+    process.stderr.write(`[reproduce ${profile.name}] shard finished; the tables are written once every run is measured (run again with --aggregate-only after the other shards)\n`);
+    return;
+  }
+  const out = aggregate(profile, (Date.now() - t0) / 1000);
+  process.stderr.write(`[reproduce ${profile.name}] results in ${path.relative(process.cwd(), resultsDir(profile.name))}: ${out.join(', ')} (${formatDuration((Date.now() - t0) / 1000)})\n`);
+});

@@ -1,0 +1,90 @@
+// After every run of a profile is measured: fit the laws to each trajectory, and write the tidy
+// tables the notebooks read (data/results/<profile>/*.jsonl and .csv) with a manifest of provenance.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { compareBaselines, fitLaw, slopeRows } from '../laws';
+import { writeFileAtomic } from '../util/atomic';
+import { provenance } from '../util/provenance';
+import { Row, writeTable } from '../util/tables';
+import { RunMeasurement } from './measure-run';
+import { measureFile, resultsDir } from './paths';
+import { Profile } from './profiles';
+
+/** Tokens-per-parameter points at which the slopes of fitted laws are compared (F3). */
+export const SLOPE_TOKENS_PER_PARAM = [2, 5, 10, 20];
+
+export function readMeasurements(profile: Profile): RunMeasurement[] {
+  return profile.runs.filter((r) => fs.existsSync(measureFile(profile.name, r.id)))
+    .map((r) => JSON.parse(fs.readFileSync(measureFile(profile.name, r.id), 'utf8')) as RunMeasurement);
+}
+
+/** The trajectory series a law is fitted to: method + parameter. */
+export function seriesOf(row: Row): string {
+  return row.method === 'ppl-p-stable' ? 'ppl-1%-stable' : row.method === 'cett' ? `cett-${row.param}` : String(row.method);
+}
+
+function runSummary(m: RunMeasurement, fits: Row[]): Row {
+  const traj = m.trajectory;
+  const stable = traj.filter((r) => r.method === 'ppl-p-stable');
+  const last = stable[stable.length - 1] ?? {};
+  const fit = fits.find((f) => f.run === m.run.id && f.series === 'ppl-1%-stable' && !f.error) ?? {};
+  const zero = traj.filter((r) => r.method === 'zero');
+  return {
+    run: m.run.id, preset: m.run.preset, act: m.run.act, seed: m.run.seed, findings: m.run.findings.join(' '),
+    d: (last as Row).d ?? null, layers: (last as Row).layers ?? null, d_over_l: m.d_over_l,
+    non_embedding_params: m.params.nonEmbedding, total_params: m.params.total, tokens: m.run.tokens,
+    tokens_per_param: m.run.tokens / m.params.nonEmbedding,
+    final_val_loss: (last as Row).val_loss ?? null, stabilised_cett: m.stabilised.cett, saturated: m.stabilised.saturated,
+    last_ratio: (last as Row).activation_ratio ?? null, last_ppl_ratio: (last as Row).ppl_ratio ?? null,
+    A0: (fit as Row).A0 ?? null, A0_lo: (fit as Row).A0_lo ?? null, A0_hi: (fit as Row).A0_hi ?? null, fit_r2: (fit as Row).r2 ?? null,
+    final_dead_ratio: zero.length ? zero[zero.length - 1].dead_ratio : null,
+    measure_seconds: m.seconds, backend: m.provenance.backend,
+  };
+}
+
+export function fitTrajectories(ms: RunMeasurement[]): { fits: Row[]; baselines: Row[]; slopes: Row[] } {
+  const fits: Row[] = [], baselines: Row[] = [], slopes: Row[] = [];
+  for (const m of ms) {
+    const bySeries = new Map<string, Row[]>();
+    for (const r of m.trajectory) {
+      const key = seriesOf(r);
+      if (!bySeries.has(key)) bySeries.set(key, []);
+      bySeries.get(key)!.push(r);
+    }
+    for (const [series, rows] of bySeries) {
+      const pts = rows.filter((r) => typeof r.tokens === 'number' && typeof r.activation_ratio === 'number')
+        .map((r) => ({ D: r.tokens as number, A: r.activation_ratio as number }));
+      const base = { run: m.run.id, preset: m.run.preset, act: m.run.act, seed: m.run.seed, d_over_l: m.d_over_l, non_embedding_params: m.params.nonEmbedding, series };
+      try {
+        const fit = fitLaw(pts, { act: m.run.act, unit: 'tokens', reportUnit: 'M', seed: 0 });
+        fits.push({ ...base, ...fit });
+        if (series === 'ppl-1%-stable') {
+          for (const b of compareBaselines(pts, { act: m.run.act, unit: 'tokens', reportUnit: 'M' })) baselines.push({ ...base, ...b });
+          for (const s of slopeRows(fit, { atTokensPerParam: SLOPE_TOKENS_PER_PARAM, nParams: m.params.nonEmbedding, unit: 'tokens' })) slopes.push({ ...base, ...s });
+        }
+      } catch (e) {
+        fits.push({ ...base, error: (e as Error).message, n_points: pts.length });
+      }
+    }
+  }
+  return { fits, baselines, slopes };
+}
+
+/** Writes every table; returns the file names written. */
+export function aggregate(profile: Profile, wallSeconds: number): string[] {
+  const dir = resultsDir(profile.name);
+  const ms = readMeasurements(profile);
+  const { fits, baselines, slopes } = fitTrajectories(ms);
+  const tables: Record<string, Row[]> = {
+    runs: ms.map((m) => runSummary(m, fits)),
+    trajectory: ms.flatMap((m) => m.trajectory),
+    f0: ms.flatMap((m) => m.f0),
+    fits, law_baselines: baselines, slopes,
+  };
+  for (const [name, rows] of Object.entries(tables)) writeTable(path.join(dir, name), rows);
+  writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify({
+    profile: profile.name, description: profile.description, measure: profile.measure, aggregated: provenance(), sweep_wall_seconds: wallSeconds,
+    runs: ms.map((m) => ({ id: m.run.id, spec: m.run, provenance: m.provenance, measure_seconds: m.seconds })),
+  }, null, 2) + '\n');
+  return [...Object.keys(tables).map((t) => `${t}.jsonl/.csv`), 'manifest.json'];
+}

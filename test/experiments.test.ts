@@ -1,0 +1,80 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { parseShard, selectShard } from '../lib/experiments/shard';
+import { PROFILES } from '../lib/experiments/profiles';
+import { presetConfig } from '../lib/model/presets';
+import { runCommand, tmpDir } from './helpers';
+
+test('shards cover every run exactly once, from --shard or a Slurm array index', () => {
+  const runs = PROFILES.long.runs.map((r) => r.id);
+  for (const n of [1, 2, 3, 7]) {
+    const seen = Array.from({ length: n }, (_, i) => selectShard(runs, parseShard(`${i}/${n}`)!)).flat();
+    assert.deepEqual([...seen].sort(), [...runs].sort());
+  }
+  assert.deepEqual(parseShard(undefined, { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '4' }), { index: 3, count: 4 });
+  assert.deepEqual(parseShard(undefined, { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '2' }), { index: 3, count: 4 });
+  assert.equal(parseShard(undefined, {}), undefined);
+  assert.throws(() => parseShard('4/4'), /need 0 <= i < n/);
+  assert.throws(() => parseShard('x'), /expects i\/n/);
+});
+
+test('profiles are consistent: unique ids, valid presets, sequence within context', () => {
+  for (const p of Object.values(PROFILES)) {
+    const ids = p.runs.map((r) => r.id);
+    assert.equal(new Set(ids).size, ids.length, `${p.name}: duplicate run ids`);
+    for (const r of p.runs) assert.ok(r.seqLen <= presetConfig(r.preset, r.act).context);
+    assert.ok(p.runs.some((r) => r.findings.includes('F2')) && p.runs.some((r) => r.findings.includes('F0')), p.name);
+  }
+});
+
+test('reproduce: an interrupted sweep resumes without redoing finished runs, and writes tables with provenance', async () => {
+  const data = tmpDir('sl-data-');
+  const env = { SPARSING_DATA_DIR: data, SPARSING_JOBS: '2' };
+  const measureDir = path.join(data, 'results', 'smoke', 'measure');
+  // First attempt: killed as soon as one run is measured.
+  const script = fs.existsSync(path.join(__dirname, '..', 'lib', 'cli', 'reproduce.js'))
+    ? [path.join(__dirname, '..', 'lib', 'cli', 'reproduce.js')] : ['--import', 'tsx', path.join(__dirname, '..', 'lib', 'cli', 'reproduce.ts')];
+  const child = spawn(process.execPath, [...script, '--profile', 'smoke'], { env: { ...process.env, ...env, SPARSING_QUIET_BACKEND: '1' }, stdio: 'ignore', detached: true });
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (fs.existsSync(measureDir) && fs.readdirSync(measureDir).some((f) => f.endsWith('.json'))) {
+        clearInterval(poll);
+        try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+        resolve();
+      }
+    }, 200);
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  const firstDone = fs.readdirSync(measureDir).filter((f) => f.endsWith('.json'));
+  assert.ok(firstDone.length >= 1 && firstDone.length < PROFILES.smoke.runs.length, `measured before the kill: ${firstDone}`);
+  const mtimes = new Map(firstDone.map((f) => [f, fs.statSync(path.join(measureDir, f)).mtimeMs]));
+
+  const r = runCommand('reproduce', ['--profile', 'smoke'], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`${firstDone.length} already done`));
+  for (const [f, t] of mtimes) assert.equal(fs.statSync(path.join(measureDir, f)).mtimeMs, t, `${f} was recomputed`);
+  const results = path.join(data, 'results', 'smoke');
+  for (const t of ['runs', 'trajectory', 'f0', 'fits']) assert.ok(fs.existsSync(path.join(results, `${t}.jsonl`)), t);
+  const manifest = JSON.parse(fs.readFileSync(path.join(results, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.runs.length, PROFILES.smoke.runs.length);
+  for (const run of manifest.runs) for (const k of ['commit', 'backend', 'date']) assert.ok(run.provenance[k], `${run.id} lacks ${k}`);
+  const trajectory = fs.readFileSync(path.join(results, 'trajectory.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(trajectory.every((row) => row.activation_ratio >= 0 && row.activation_ratio <= 1));
+
+  // A third call finds everything done and recomputes nothing.
+  const again = runCommand('reproduce', ['--profile', 'smoke'], env);
+  assert.equal(again.code, 0);
+  assert.match(again.stderr, /0 to do/);
+});
+
+test('reproduce: bad flags and unknown profiles get one clear line', () => {
+  const r = runCommand('reproduce', ['--profile', 'huge']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown profile 'huge'/);
+  const s = runCommand('reproduce', ['--shard', '9/2', '--list']);
+  assert.equal(s.code, 2);
+  assert.match(s.stderr, /need 0 <= i < n/);
+});

@@ -1,21 +1,27 @@
 // Picks the tfjs backend once per process. Order: native GPU, native CPU, WASM, pure-JS CPU;
-// each only if it loads. SPARSING_BACKEND=tensorflow|wasm|cpu forces one.
+// each only if it loads. SPARSING_BACKEND=tensorflow|wasm|cpu forces one ('tensorflow-gpu' or
+// 'tensorflow-cpu' force a native variant). The native one comes from `npm run setup:native[-gpu]`.
 import { tf } from './tf';
 import { registerWasmBackend } from './wasm';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ENV = 'SPARSING_BACKEND';
+const FORCEABLE = ['tensorflow', 'tensorflow-gpu', 'tensorflow-cpu', 'wasm', 'cpu'];
 
 let chosen: BackendName | undefined;
 let chosenDetail = '';
+let nativeReason = '';
 
 /** Tries to load the native TensorFlow binding; returns a description or undefined if unavailable. */
-function tryLoadNative(): string | undefined {
+function tryLoadNative(variant?: 'gpu' | 'cpu'): string | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const native = require('./native') as { loadNative: () => string | undefined };
-    return native.loadNative();
-  } catch {
+    const native = require('./native') as typeof import('./native');
+    const detail = native.loadNative(variant);
+    if (!detail) nativeReason = native.nativeUnavailableReason();
+    return detail;
+  } catch (e) {
+    nativeReason = (e as Error).message.split('\n')[0];
     return undefined;
   }
 }
@@ -35,13 +41,14 @@ async function trySet(name: BackendName): Promise<boolean> {
 export async function initBackend(opts: { quiet?: boolean } = {}): Promise<BackendName> {
   if (chosen) return chosen;
   const forced = process.env[BACKEND_ENV]?.trim();
-  if (forced && !['tensorflow', 'wasm', 'cpu'].includes(forced)) {
-    throw new Error(`${BACKEND_ENV}=${forced} is not a backend: use tensorflow, wasm or cpu`);
+  if (forced && !FORCEABLE.includes(forced)) {
+    throw new Error(`${BACKEND_ENV}=${forced} is not a backend: use ${FORCEABLE.join(', ')}`);
   }
-  const order: BackendName[] = forced ? [forced as BackendName] : ['tensorflow', 'wasm', 'cpu'];
+  const variant = forced === 'tensorflow-gpu' ? 'gpu' : forced === 'tensorflow-cpu' ? 'cpu' : undefined;
+  const order: BackendName[] = forced ? [(variant ? 'tensorflow' : forced) as BackendName] : ['tensorflow', 'wasm', 'cpu'];
   for (const name of order) {
     if (name === 'tensorflow') {
-      const detail = tryLoadNative();
+      const detail = tryLoadNative(variant);
       if (detail && (await trySet('tensorflow'))) { chosen = name; chosenDetail = detail; break; }
     } else if (name === 'wasm') {
       registerWasmBackend();
@@ -52,7 +59,7 @@ export async function initBackend(opts: { quiet?: boolean } = {}): Promise<Backe
   }
   if (!chosen) {
     throw new Error(forced
-      ? `backend '${forced}' (forced by ${BACKEND_ENV}) could not be loaded; unset ${BACKEND_ENV} or run 'npm run setup:native' for 'tensorflow'`
+      ? `backend '${forced}' (forced by ${BACKEND_ENV}) could not be loaded${variant || forced === 'tensorflow' ? ` (${nativeReason || 'setBackend failed'})` : ''}; unset ${BACKEND_ENV} or run 'npm run setup:native${variant === 'gpu' ? '-gpu' : ''}' for '${forced}'`
       : 'no tfjs backend could be loaded');
   }
   if (!opts.quiet && !process.env.SPARSING_QUIET_BACKEND) {

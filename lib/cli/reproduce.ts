@@ -59,9 +59,12 @@ runCli(async () => {
       if (/^(error|internal error)/.test(line)) process.stderr.write(`[${id}] ${line}\n`);
       if (/done:|measured/.test(line)) process.stderr.write(`[${id}] ${line}\n`);
       report();
+    }, (r) => {
+      status.delete(r.id);
+      if (r.code === 0) finished++;
+      process.stderr.write(`[reproduce ${profile.name}] ${r.id} ${r.code === 0 ? 'finished' : `failed (exit ${r.code})`} in ${formatDuration(r.seconds)}\n`);
+      report(true);
     });
-    for (const r of results) { status.delete(r.id); if (r.code === 0) finished++; }
-    report(true);
     const failed = results.filter((r) => r.code !== 0);
     if (failed.length) {
       for (const f of failed) process.stderr.write(`[${f.id}] failed (exit ${f.code}):\n  ${f.lastLines.slice(-5).join('\n  ')}\n`);

@@ -5,7 +5,9 @@ import { spawn } from 'node:child_process';
 export interface Job { id: string; args: string[] }
 export interface JobResult { id: string; code: number; seconds: number; lastLines: string[] }
 
-export async function runPool(script: string, jobs: Job[], concurrency: number, onLine: (id: string, line: string) => void): Promise<JobResult[]> {
+export async function runPool(
+  script: string, jobs: Job[], concurrency: number, onLine: (id: string, line: string) => void, onDone: (r: JobResult) => void = () => {},
+): Promise<JobResult[]> {
   const results: JobResult[] = [];
   let next = 0;
   const worker = async () => {
@@ -28,7 +30,9 @@ export async function runPool(script: string, jobs: Job[], concurrency: number, 
         child.stderr.on('data', handle);
         child.on('close', (c) => resolve(c ?? 1));
       });
-      results.push({ id: job.id, code, seconds: (Date.now() - t0) / 1000, lastLines });
+      const result = { id: job.id, code, seconds: (Date.now() - t0) / 1000, lastLines };
+      results.push(result);
+      onDone(result);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, jobs.length)) }, worker));

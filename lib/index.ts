@@ -17,3 +17,11 @@ export { loadCorpus, evalSet, evalSetForDomain, filterEvalSet, trainBatch, forma
 export type { Corpus, EvalSet } from './data';
 export { rngFor, Rng } from './util/rng';
 export { UserError } from './util/errors';
+export { PROFILES, getProfile } from './experiments/profiles';
+export type { Profile, RunSpec, MeasureSpec, Finding } from './experiments/profiles';
+export { loadResults, resultsForNotebook, hasResults, runProfile } from './experiments/results';
+export type { Results } from './experiments/results';
+export type { RunMeasurement } from './experiments/measure-run';
+export { fitTrajectories, seriesOf } from './experiments/aggregate';
+export { readTable, writeTable } from './util/tables';
+export * from './metrics';

@@ -1,0 +1,19 @@
+// Activation-sparsity metrics (method.md section 2): CETT thresholds, PPL-p% sparsity and the
+// stabilising strategy, the baselines, and neuron activation patterns. See docs/metrics.md.
+export * from './rows';
+export { CHUNK_TOKENS, DEFAULT_EVAL_TOKENS, Chunk, MetricSet, PassOptions, checkEvalSet, defaultRowsPerChunk, downProj, forEachChunk, passNll } from './capture';
+export {
+  CettCurve, CettCurveBuilder, GridOptions, ThresholdResult, ThresholdStatus, cettCurve, cettDirect, cettSparsifiers, directCett, lowerBound,
+  radixSortU32, thresholdByBisection,
+} from './cett';
+export { PplRatio, pplRatio } from './ppl';
+export {
+  CalibrateOptions, Calibration, CettMeasurement, CettSearch, PplPOptions, PplPResult, RowContext, SearchOptions, calibrate, cettLayerRows,
+  cettRow, checkP, denseNll, fixedCett, measureAtCett, pplPSparsity, rowContext, searchCett, searchSteps, thresholdsAt,
+} from './ppl-p';
+export { CheckpointRef, StabiliseOptions, StabilisedResult, runCheckpoints, stabilised, stabilisedRun } from './stabilise';
+export {
+  BaselineSpec, DEFAULT_FRACTIONS, DEFAULT_QUANTILES, SweepOptions, baselineSparsifiers, baselineSweep, measureBaseline, quantileThresholds,
+  sortedAbsGate, topKMask,
+} from './baselines';
+export { DEAD_FREQUENCY, PatternOptions, PatternRule, Patterns, activationPatterns, patternRows } from './patterns';

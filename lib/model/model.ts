@@ -68,6 +68,7 @@ export class Model {
   private tablesFor(B: number, T: number): { cos: Tensor2D; sin: Tensor2D; mask: Tensor2D } {
     const key = B * 100003 + T;
     let t = this.tables.get(key);
+    if (!t && this.tables.size >= 8) this.clearTables(); // a few shapes recur (batches, eval chunks); do not grow without bound
     if (!t) {
       const c = this.config;
       const r = ropeTables(T, c.d, c.heads, c.ropeTheta);
@@ -165,10 +166,14 @@ export class Model {
       tf.tidy(() => tf.norm(this.p(`model.layers.${l}.mlp.down_proj.weight`), 'euclidean', 1).dataSync() as Float32Array));
   }
 
+  private clearTables(): void {
+    for (const t of this.tables.values()) { t.cos.dispose(); t.sin.dispose(); t.mask.dispose(); }
+    this.tables.clear();
+  }
+
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
-    for (const t of this.tables.values()) { t.cos.dispose(); t.sin.dispose(); t.mask.dispose(); }
+    this.clearTables();
     this.rot?.dispose();
-    this.tables.clear();
   }
 }

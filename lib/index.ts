@@ -25,3 +25,4 @@ export type { RunMeasurement } from './experiments/measure-run';
 export { fitTrajectories, seriesOf } from './experiments/aggregate';
 export { readTable, writeTable } from './util/tables';
 export * from './metrics';
+export * from './findings';

@@ -13,6 +13,9 @@ import { Profile } from './profiles';
 /** Tokens-per-parameter points at which the slopes of fitted laws are compared (F3). */
 export const SLOPE_TOKENS_PER_PARAM = [2, 5, 10, 20];
 
+/** A fitted limit above this sits at the upper bound (1) of the fit: not determined by the data. */
+export const A0_BOUND = 0.995;
+
 export function readMeasurements(profile: Profile): RunMeasurement[] {
   return profile.runs.filter((r) => fs.existsSync(measureFile(profile.name, r.id)))
     .map((r) => JSON.parse(fs.readFileSync(measureFile(profile.name, r.id), 'utf8')) as RunMeasurement);
@@ -37,6 +40,8 @@ function runSummary(m: RunMeasurement, fits: Row[]): Row {
     final_val_loss: (last as Row).val_loss ?? null, stabilised_cett: m.stabilised.cett, saturated: m.stabilised.saturated,
     last_ratio: (last as Row).activation_ratio ?? null, last_ppl_ratio: (last as Row).ppl_ratio ?? null,
     A0: (fit as Row).A0 ?? null, A0_lo: (fit as Row).A0_lo ?? null, A0_hi: (fit as Row).A0_hi ?? null, fit_r2: (fit as Row).r2 ?? null,
+    // A limit pinned at the bound of 1 means the curve has not bent over yet: the data do not determine A0.
+    A0_at_bound: typeof (fit as Row).A0 === 'number' ? ((fit as Row).A0 as number) > A0_BOUND : null,
     final_dead_ratio: zero.length ? zero[zero.length - 1].dead_ratio : null,
     measure_seconds: m.seconds, backend: m.provenance.backend,
   };

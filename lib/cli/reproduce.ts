@@ -10,6 +10,8 @@ import { measureFile, resultsDir } from '../experiments/paths';
 import { parseShard, selectShard } from '../experiments/shard';
 import { runPool } from '../experiments/pool';
 import { aggregate } from '../experiments/aggregate';
+import { loadResults } from '../experiments/results';
+import { saveFindingFigures } from '../findings/figures';
 import { initBackend, backendDetail } from '../backend/select';
 import { formatDuration } from '../util/progress';
 import { numberFlag, parseCli } from '../util/args';
@@ -77,5 +79,7 @@ runCli(async () => {
     return;
   }
   const out = aggregate(profile, (Date.now() - t0) / 1000);
+  const figures = await saveFindingFigures(loadResults(profile.name));
+  out.push(`${figures.length} figures in figures/`);
   process.stderr.write(`[reproduce ${profile.name}] results in ${path.relative(process.cwd(), resultsDir(profile.name))}: ${out.join(', ')} (${formatDuration((Date.now() - t0) / 1000)})\n`);
 });

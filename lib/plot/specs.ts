@@ -19,6 +19,8 @@ export interface FacetOptions {
   type?: FieldType;
   /** Give each panel its own y scale (default shared). */
   independentY?: boolean;
+  /** Panel order: the field's values in this order (default: ascending). */
+  sort?: string[];
 }
 
 /** Error bars from two columns holding the lower and upper ends of each interval. */
@@ -160,7 +162,7 @@ function topLevel(o: ChartOptions, rows: Row[], layer: Json[]): TopLevelSpec {
   const f: FacetOptions = typeof o.facet === 'string' ? { field: o.facet } : o.facet;
   return {
     ...base,
-    facet: { field: fieldRef(f.field), type: f.type ?? 'nominal', title: f.title ?? f.field },
+    facet: { field: fieldRef(f.field), type: f.type ?? 'nominal', title: f.title ?? f.field, ...(f.sort ? { sort: f.sort } : {}) },
     columns: f.columns ?? 3,
     spec: { width, height, layer },
     ...(f.independentY ? { resolve: { scale: { y: 'independent' } } } : {}),

@@ -1,0 +1,140 @@
+// Shared access to a profile's results for the findings: which runs serve a finding, a run's
+// trajectories and fitted law, and the verdict rows every closing section is built from.
+import { A0_BOUND } from '../experiments/aggregate';
+import type { Results } from '../experiments/results';
+import type { Finding } from '../experiments/profiles';
+import type { LawParams } from '../laws';
+import { convertTokens } from '../laws';
+import { fmtCount } from './format';
+
+import type { Row } from '../plot';
+export type { Row };
+
+export const ACT_LABEL: Record<string, string> = { relu: 'ReLU', silu: 'SiLU' };
+
+/** What the findings need to know about one training run. */
+export interface RunInfo {
+  id: string;
+  preset: string;
+  act: 'relu' | 'silu';
+  seed: number;
+  d: number;
+  layers: number;
+  dOverL: number;
+  params: number;          // non-embedding parameters
+  tokens: number;          // training budget
+  findings: Finding[];
+  /** "d64-l2 (131k)": the shape and its size, the same for both activations. */
+  size: string;
+  /** "ReLU d64-l2 (131k)". */
+  label: string;
+}
+
+export function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** Every measured run, smallest first, optionally only those a finding uses. */
+export function runsOf(results: Results, finding?: Finding): RunInfo[] {
+  return results.measurements
+    .filter((m) => !finding || m.run.findings.includes(finding))
+    .map((m) => {
+      const first = m.trajectory[0] ?? {};
+      const d = num(first.d) ?? NaN;
+      const layers = num(first.layers) ?? NaN;
+      const size = `${m.run.preset} (${fmtCount(m.params.nonEmbedding)})`;
+      return {
+        id: m.run.id, preset: m.run.preset, act: m.run.act, seed: m.run.seed, d, layers, dOverL: m.d_over_l,
+        params: m.params.nonEmbedding, tokens: m.run.tokens, findings: m.run.findings, size, label: `${ACT_LABEL[m.run.act] ?? m.run.act} ${size}`,
+      } as RunInfo;
+    })
+    .sort((a, b) => a.params - b.params || a.act.localeCompare(b.act) || a.seed - b.seed || a.id.localeCompare(b.id));
+}
+
+/** A run's trajectory rows of one method ('ppl-p-stable', 'cett', 'zero'), oldest first. */
+export function trajectoryOf(results: Results, runId: string, method = 'ppl-p-stable'): Row[] {
+  return results.trajectory
+    .filter((r) => r.run === runId && r.method === method && num(r.tokens) !== null)
+    .sort((a, b) => (a.tokens as number) - (b.tokens as number));
+}
+
+/** A fitted-law row as lib/laws reads it (the table's row, with its unit and bounds). */
+export type FitRow = LawParams & { A0_lo: number | null; A0_hi: number | null; r2: number; rmse: number; mae: number; mse: number; D_min: number; D_max: number; n_used: number; n_dropped: number };
+
+/** The law fitted to a run's series (default: the stabilised PPL-1% ratio), if the fit succeeded. */
+export function fitOf(results: Results, runId: string, series = 'ppl-1%-stable'): FitRow | undefined {
+  const f = results.fits.find((r) => r.run === runId && r.series === series && !r.error && num(r.A0) !== null);
+  return f as unknown as FitRow | undefined;
+}
+
+/**
+ * Why a fitted limit should not be read as a limit, or null when nothing is wrong: A0 pushed to a
+ * bound of the fit (the points do not pin the limit down: the curve is still moving as in a straight
+ * line in ln D) or a fit that explains little of the curve.
+ */
+export function fitIssue(f: FitRow | undefined): string | null {
+  if (!f) return 'no fit';
+  if (f.A0 > A0_BOUND || f.A0 < 1 - A0_BOUND) return `A0 sits at the bound ${f.A0 >= 0.5 ? 1 : 0} of the fit: these checkpoints do not pin the limit down`;
+  if (!(f.r2 >= 0.5)) return `the law explains little of the curve (R^2 ${Number(f.r2.toPrecision(2))})`;
+  return null;
+}
+
+/** Whether a checkpoint (tokens) is one the law was fitted to (the warmup rule drops early ones). */
+export function usedInFit(fit: FitRow | undefined, tokens: number): boolean {
+  if (!fit) return false;
+  return convertTokens(tokens, 'tokens', fit.unit) >= fit.D_min * (1 - 1e-9);
+}
+
+/** The last row of a run's trajectory of one method. */
+export function lastOf(results: Results, runId: string, method = 'ppl-p-stable'): Row | undefined {
+  const t = trajectoryOf(results, runId, method);
+  return t[t.length - 1];
+}
+
+/** Groups values by a key, keeping first-seen order. */
+export function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    if (!m.has(k)) m.set(k, []);
+    m.get(k)!.push(x);
+  }
+  return m;
+}
+
+export type VerdictValue = 'agrees' | 'disagrees' | 'partly' | 'inconclusive' | 'not measured';
+
+/** One claim of the paper against this run, with the rule that decided it. */
+export interface Verdict {
+  finding: Finding;
+  claim: string;
+  paper: string;
+  ours: string;
+  verdict: VerdictValue;
+  rule: string;
+}
+
+/** The verdicts as a markdown table (for the closing section). */
+export function verdictTable(vs: readonly Verdict[]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return [
+    '| claim | paper | this run | verdict | decided by |',
+    '|---|---|---|---|---|',
+    ...vs.map((v) => `| ${esc(v.claim)} | ${esc(v.paper)} | ${esc(v.ours)} | **${v.verdict}** | ${esc(v.rule)} |`),
+  ].join('\n');
+}
+
+/** The profile line every closing section starts with. */
+export function profileLine(results: Results): string {
+  const runs = results.measurements.length;
+  return `Profile **${results.profile.name}** (${results.profile.description}); ${runs} measured run${runs === 1 ? '' : 's'}, ` +
+    `${results.profile.measure.evalTokens} evaluation tokens per measurement.`;
+}
+
+/** The runs as table rows (what a notebook shows first: which models it is about). */
+export function runRows(runs: readonly RunInfo[]): Row[] {
+  return runs.map((r) => ({
+    model: r.label, act: ACT_LABEL[r.act] ?? r.act, d: r.d, layers: r.layers, d_over_l: Number(r.dOverL.toPrecision(3)), non_embedding_params: r.params,
+    training_tokens: r.tokens, tokens_per_param: Number((r.tokens / r.params).toPrecision(3)), seed: r.seed,
+  }));
+}

@@ -1,0 +1,301 @@
+// F1, activation against data: the stabilised PPL-1% activation ratio per checkpoint for ReLU and
+// SiLU models of the same shapes, the paper's two laws fitted to it (with linearised diagnostics and
+// the log/sigmoid baselines), the loss curves side by side, and the dead-neuron ratio (ReLU).
+import type { Results } from '../experiments/results';
+import { convertTokens, curveRows, linearised } from '../laws';
+import { lineChart, scatterChart, type TopLevelSpec } from '../plot';
+import { ACT_LABEL, fitIssue, fitOf, groupBy, num, profileLine, Row, runsOf, RunInfo, trajectoryOf, usedInFit, Verdict, verdictTable } from './common';
+import { fmt, fmtCount, pct, round, withInterval } from './format';
+import { PAPER } from './paper';
+import { DIRECTION_WORD, trendOf } from './trend';
+
+/** Final losses within this relative difference count as "comparable" (the paper's word). */
+export const COMPARABLE_LOSS = 0.02;
+
+export function f1Runs(results: Results): RunInfo[] {
+  return runsOf(results, 'F1');
+}
+
+/** One row per checkpoint: the stabilised ratio, its CETT and loss, and whether the law used it. */
+export function f1TrajectoryRows(results: Results): Row[] {
+  return f1Runs(results).flatMap((run) => {
+    const fit = fitOf(results, run.id);
+    return trajectoryOf(results, run.id).map((r) => ({
+      model: run.label, size: run.size, act: ACT_LABEL[run.act], tokens: r.tokens, tokens_per_param: round(num(r.tokens_per_param), 3),
+      activation_ratio: round(num(r.activation_ratio)), ppl_ratio: round(num(r.ppl_ratio), 4), cett: round(num(r.cett)), val_loss: round(num(r.val_loss)),
+      in_fit: usedInFit(fit, r.tokens as number) ? 'fitted' : 'warmup (left out)',
+    }));
+  });
+}
+
+/** The same checkpoints by three rules: stabilised PPL-1%, a common fixed CETT, the zero count. */
+export function f1MethodRows(results: Results): Row[] {
+  const cett = results.profile.measure.fixedCett;
+  const series: [string, string][] = [['ppl-p-stable', 'PPL-1% (stabilised)'], ['cett', `CETT ${fmt(cett)}`], ['zero', 'zero count (ReLU)']];
+  return f1Runs(results).flatMap((run) => series.flatMap(([method, name]) => trajectoryOf(results, run.id, method)
+    .filter((r) => method !== 'cett' || Math.abs((num(r.param) ?? NaN) - cett) < 1e-9)
+    .map((r) => ({ model: run.label, size: run.size, act: ACT_LABEL[run.act], rule: name, tokens: r.tokens, activation_ratio: round(num(r.activation_ratio)) }))));
+}
+
+/** Points on each fitted law, over the range of checkpoints it was fitted to. */
+export function f1CurveRows(results: Results, n = 60): Row[] {
+  return f1Runs(results).flatMap((run) => {
+    const fit = fitOf(results, run.id);
+    const traj = trajectoryOf(results, run.id);
+    if (!fit || !traj.length) return [];
+    const from = (traj.find((r) => usedInFit(fit, r.tokens as number))?.tokens as number) ?? (traj[0].tokens as number);
+    const to = traj[traj.length - 1].tokens as number;
+    return curveRows(fit, { from, to, n, unit: 'tokens' }).map((c) => ({ model: run.label, size: run.size, act: ACT_LABEL[run.act], tokens: c.D, activation_ratio: c.A_fit }));
+  });
+}
+
+export function f1TrajectorySpec(results: Results): TopLevelSpec {
+  return scatterChart(f1TrajectoryRows(results), {
+    x: 'tokens', y: 'activation_ratio', color: 'act', colorTitle: 'activation', shape: 'in_fit', logX: true,
+    fit: { data: f1CurveRows(results) }, facet: { field: 'size', columns: 2, title: 'model shape (non-embedding parameters)' },
+    title: 'Stabilised PPL-1% activation ratio against training data, with the fitted laws (dashed)',
+    xTitle: 'training tokens', yTitle: 'activation ratio', tooltip: ['cett', 'val_loss'],
+  });
+}
+
+export function f1MethodSpec(results: Results): TopLevelSpec {
+  const rows = f1MethodRows(results);
+  return lineChart(rows, {
+    x: 'tokens', y: 'activation_ratio', color: 'model', colorTitle: 'model', logX: true, yZero: true,
+    facet: { field: 'rule', columns: 3, title: 'rule that counts a neuron as active', sort: [...new Set(rows.map((r) => String(r.rule)))] }, width: 260, height: 200,
+    title: 'The same checkpoints by three rules', xTitle: 'training tokens', yTitle: 'activation ratio',
+  });
+}
+
+/** The fitted laws: the limit A0 with its interval first, then the shape parameters and the fit error. */
+export function f1FitRows(results: Results): Row[] {
+  return f1Runs(results).map((run) => {
+    const f = fitOf(results, run.id);
+    const err = results.fits.find((r) => r.run === run.id && r.series === 'ppl-1%-stable' && r.error);
+    return {
+      model: run.label, law: f ? (f.law === 'relu' ? 'exp(-c D^alpha + b) + A0' : '-c D^-alpha + A0') : `fit failed: ${err?.error ?? 'no fit'}`,
+      A0: round(f?.A0), A0_lo: round(f?.A0_lo), A0_hi: round(f?.A0_hi), alpha: round(f?.alpha), b: round(f?.b ?? null), c: round(f?.c),
+      D_unit: f?.unit ?? null, r2: round(f?.r2), rmse: round(f?.rmse, 3), n_used: f?.n_used ?? null, n_dropped: f?.n_dropped ?? null,
+      note: f ? fitIssue(f) ?? '' : '',
+    };
+  });
+}
+
+/** Linearised points: a straight line in ln D when the law holds (method.md section 3). */
+export function f1LinearisedRows(results: Results): Row[] {
+  return f1Runs(results).flatMap((run) => {
+    const f = fitOf(results, run.id);
+    if (!f) return [];
+    const pts = trajectoryOf(results, run.id).map((r) => ({ D: r.tokens as number, A: num(r.activation_ratio)! }));
+    const lin = linearised(f, pts, 'tokens');
+    return lin.rows.map((r) => ({
+      model: run.label, ln_D: round(r.lnD, 5), D_unit: lin.unit, y: round(r.y, 5), y_line: round(r.y_line, 5), y_label: lin.y_label,
+      in_fit: usedInFit(f, convertTokens(r.D, lin.unit, 'tokens')) ? 'fitted' : 'warmup (left out)',
+    }));
+  });
+}
+
+export function f1LinearisedSpec(results: Results): TopLevelSpec {
+  const rows = f1LinearisedRows(results);
+  const line = rows.map((r) => ({ model: r.model, ln_D: r.ln_D, y: r.y_line }));
+  return scatterChart(rows, {
+    x: 'ln_D', y: 'y', shape: 'in_fit', fit: { data: line }, facet: { field: 'model', columns: 2, independentY: true, title: 'model' },
+    title: 'Linearised laws: ReLU ln(b - ln(A - A0)), SiLU ln(A0 - A), against ln D (D in millions of tokens); a line means the law holds',
+    xTitle: 'ln D', yTitle: 'linearised activation ratio', width: 280, height: 180,
+  });
+}
+
+/** The law against the authors' baselines, fitted to the same points. */
+export function f1BaselineRows(results: Results): Row[] {
+  const runs = new Map(f1Runs(results).map((r) => [r.id, r]));
+  return results.lawBaselines.filter((r) => runs.has(String(r.run)) && r.series === 'ppl-1%-stable').map((r) => ({
+    model: runs.get(String(r.run))!.label, form: r.law === 'relu' || r.law === 'silu' ? `law (${r.law})` : String(r.law), formula: r.formula,
+    mae: round(num(r.mae), 3), mse: round(num(r.mse), 3), r2: round(num(r.r2), 4), rank_mse: r.rank_mse, limit: round(num(r.limit)),
+  }));
+}
+
+export function f1LossRows(results: Results): Row[] {
+  return f1TrajectoryRows(results).filter((r) => r.val_loss !== null).map((r) => ({ size: r.size, act: r.act, tokens: r.tokens, val_loss: r.val_loss }));
+}
+
+export function f1LossSpec(results: Results): TopLevelSpec {
+  return lineChart(f1LossRows(results), {
+    x: 'tokens', y: 'val_loss', color: 'act', colorTitle: 'activation', logX: true, facet: { field: 'size', columns: 2, title: 'model shape' },
+    title: 'Validation loss per checkpoint: ReLU and SiLU side by side', xTitle: 'training tokens', yTitle: 'validation loss (nats per byte)',
+  });
+}
+
+/** ReLU: the fraction of neurons active on under 0.1% of tokens (zero count), per checkpoint. */
+export function f1DeadRows(results: Results, finding: 'F1' | 'F3' = 'F1'): Row[] {
+  return runsOf(results, finding).filter((r) => r.act === 'relu').flatMap((run) => trajectoryOf(results, run.id, 'zero').map((r) => ({
+    model: run.label, size: run.size, tokens: r.tokens, dead_ratio: round(num(r.dead_ratio)), zero_count_ratio: round(num(r.activation_ratio)),
+  })));
+}
+
+export function f1DeadSpec(results: Results, finding: 'F1' | 'F3' = 'F1'): TopLevelSpec {
+  return lineChart(f1DeadRows(results, finding), {
+    x: 'tokens', y: 'dead_ratio', color: 'size', colorTitle: 'model shape', logX: true, yZero: true,
+    title: `Dead neurons over training (ReLU; active on under 0.1% of tokens). Paper: about ${pct(PAPER.deadRatio, 2)}`,
+    xTitle: 'training tokens', yTitle: 'dead-neuron ratio', tooltip: ['zero_count_ratio'],
+  });
+}
+
+/** Per run: the trend of the stabilised ratio and of the fixed-CETT ratio over the fitted range. */
+export function f1TrendRows(results: Results): Row[] {
+  return f1Runs(results).flatMap((run) => (['ppl-p-stable', 'cett'] as const).map((method) => {
+    const t = trendOf(results, run.id, method);
+    return {
+      model: run.label, rule: method === 'cett' ? `CETT ${fmt(results.profile.measure.fixedCett)}` : 'PPL-1% (stabilised)', checkpoints: t.n,
+      from_tokens: t.first_tokens, from_ratio: round(t.first_ratio), to_tokens: t.last_tokens, to_ratio: round(t.last_ratio),
+      change_per_doubling: round(t.per_doubling, 3), ci95: round(t.per_doubling_ci95, 2), trend: DIRECTION_WORD[t.direction],
+      paper_direction: run.act === 'relu' ? 'falls' : 'rises',
+    };
+  }));
+}
+
+interface Pair { size: string; relu: RunInfo; silu: RunInfo }
+
+function pairs(results: Results): Pair[] {
+  return [...groupBy(f1Runs(results), (r) => `${r.size}|${r.seed}`).values()].flatMap((rs) => {
+    const relu = rs.find((r) => r.act === 'relu');
+    const silu = rs.find((r) => r.act === 'silu');
+    return relu && silu ? [{ size: relu.size, relu, silu }] : [];
+  });
+}
+
+function finalLoss(results: Results, runId: string): number | null {
+  const t = trajectoryOf(results, runId);
+  return num(t[t.length - 1]?.val_loss);
+}
+
+function trendVerdict(results: Results, act: 'relu' | 'silu'): Verdict {
+  const runs = f1Runs(results).filter((r) => r.act === act);
+  const ts = runs.map((r) => ({ r, t: trendOf(results, r.id) }));
+  const want = act === 'relu' ? -1 : 1;
+  const ok = ts.filter((x) => x.t.direction === want).length;
+  const wrong = ts.filter((x) => x.t.direction === -want).length;
+  return {
+    finding: 'F1', claim: `${ACT_LABEL[act]}'s activation ratio ${act === 'relu' ? 'falls' : 'rises'} as training data grows`,
+    paper: act === 'relu' ? 'decreasing logspace power law' : 'increasing power law',
+    ours: ts.length ? ts.map((x) => `${x.r.size}: ${fmt(x.t.first_ratio)} -> ${fmt(x.t.last_ratio)} (${x.t.per_doubling >= 0 ? '+' : ''}${fmt(x.t.per_doubling, 2)} +- ${fmt(x.t.per_doubling_ci95, 2)} per doubling)`).join('; ') : 'no runs',
+    verdict: !ts.length ? 'not measured' : ok === ts.length ? 'agrees' : wrong === ts.length ? 'disagrees' : ok > 0 ? 'partly' : 'inconclusive',
+    rule: 'slope of the stabilised ratio against ln(tokens) over the fitted checkpoints; a trend counts when its 95% interval excludes zero',
+  };
+}
+
+export function f1Verdicts(results: Results): Verdict[] {
+  const vs: Verdict[] = [trendVerdict(results, 'relu'), trendVerdict(results, 'silu')];
+  const ps = pairs(results);
+  const lastOf = (id: string) => { const t = trajectoryOf(results, id); return num(t[t.length - 1]?.activation_ratio); };
+  const sparser = ps.filter((p) => (lastOf(p.relu.id) ?? 1) < (lastOf(p.silu.id) ?? 0)).length;
+  vs.push({
+    finding: 'F1', claim: 'ReLU ends far sparser than SiLU', paper: `A0 ${pct(PAPER.reluLimitRange[0], 2)}-${pct(PAPER.reluLimitRange[1], 2)} (ReLU) vs ${pct(PAPER.siluLimitRange[0], 3)}-${pct(PAPER.siluLimitRange[1], 3)} (SiLU)`,
+    ours: ps.length ? ps.map((p) => `${p.size}: ${pct(lastOf(p.relu.id))} vs ${pct(lastOf(p.silu.id))}`).join('; ') : 'no ReLU/SiLU pair',
+    verdict: !ps.length ? 'not measured' : sparser === ps.length ? 'agrees' : sparser === 0 ? 'disagrees' : 'partly',
+    rule: 'last stabilised ratio of ReLU below that of SiLU at the same shape',
+  });
+  const limits = f1Runs(results).map((r) => ({ r, f: fitOf(results, r.id) })).filter((x) => x.f);
+  const reliable = limits.filter((x) => !fitIssue(x.f));
+  const inRange = (x: { r: RunInfo; f: ReturnType<typeof fitOf> }) => {
+    const [lo, hi] = x.r.act === 'relu' ? PAPER.reluLimitRange : PAPER.siluLimitRange;
+    const a = x.f!.A0_lo ?? x.f!.A0;
+    const b = x.f!.A0_hi ?? x.f!.A0;
+    return a <= hi && b >= lo;
+  };
+  const nIn = reliable.filter(inRange).length;
+  vs.push({
+    finding: 'F1', claim: 'limit activation ratios (A0)', paper: `ReLU ${pct(PAPER.reluLimitRange[0], 2)}-${pct(PAPER.reluLimitRange[1], 2)}, SiLU ${pct(PAPER.siluLimitRange[0], 3)}-${pct(PAPER.siluLimitRange[1], 3)} (0.1B-1.2B)`,
+    ours: limits.length ? limits.map((x) => `${x.r.label}: ${fitIssue(x.f) ? 'not identified' : withInterval(x.f!.A0, x.f!.A0_lo, x.f!.A0_hi)}`).join('; ') : 'no successful fit',
+    verdict: !reliable.length ? (limits.length ? 'inconclusive' : 'not measured') : nIn === 0 ? 'disagrees' : nIn === limits.length ? 'agrees' : 'partly',
+    rule: "A0's 95% interval (the value itself when there is none) overlaps the paper's range for that activation; a limit at the bound of the fit or from a poor fit is not identified and does not count",
+  });
+  const base = f1BaselineRows(results);
+  const models = [...new Set(base.map((b) => String(b.model)))];
+  const lawBest = models.filter((m) => base.some((b) => b.model === m && String(b.form).startsWith('law') && b.rank_mse === 1)).length;
+  vs.push({
+    finding: 'F1', claim: 'the laws fit better than the log and sigmoid baselines', paper: 'lower MAE and MSE than both baselines',
+    ours: models.length ? `law has the lowest MSE for ${lawBest} of ${models.length} models` : 'no comparison',
+    verdict: !models.length ? 'not measured' : lawBest === models.length ? 'agrees' : lawBest === 0 ? 'disagrees' : 'partly',
+    rule: 'rank by MSE on the same fitted points (law and baselines fitted alike)',
+  });
+  const lossPairs = ps.map((p) => ({ p, a: finalLoss(results, p.relu.id), b: finalLoss(results, p.silu.id) })).filter((x) => x.a !== null && x.b !== null);
+  const close = lossPairs.filter((x) => Math.abs(x.a! - x.b!) / ((x.a! + x.b!) / 2) <= COMPARABLE_LOSS).length;
+  vs.push({
+    finding: 'F1', claim: 'ReLU and SiLU reach comparable loss', paper: 'comparable performance',
+    ours: lossPairs.length ? lossPairs.map((x) => `${x.p.size}: ${fmt(x.a, 4)} vs ${fmt(x.b, 4)}`).join('; ') : 'no pair',
+    verdict: !lossPairs.length ? 'not measured' : close === lossPairs.length ? 'agrees' : close === 0 ? 'disagrees' : 'partly',
+    rule: `final validation losses within ${pct(COMPARABLE_LOSS, 2)} of each other`,
+  });
+  const dead = f1Runs(results).filter((r) => r.act === 'relu').map((r) => {
+    const z = trajectoryOf(results, r.id, 'zero');
+    const t = trendOf(results, r.id);
+    const fall = (t.first_ratio ?? NaN) - (t.last_ratio ?? NaN);
+    return { r, end: num(z[z.length - 1]?.dead_ratio), max: Math.max(...z.map((x) => num(x.dead_ratio) ?? 0)), fall };
+  }).filter((x) => x.end !== null);
+  const explains = dead.filter((x) => !(x.fall > 0) || x.end! >= x.fall / 2).length;
+  vs.push({
+    finding: 'F1', claim: 'dying neurons do not explain the falling ReLU ratio', paper: `dead neurons stay near ${pct(PAPER.deadRatio, 2)} (0.1B ReLU)`,
+    ours: dead.length ? dead.map((x) => `${x.r.size}: ${pct(x.end)} dead at the end (max ${pct(x.max)}), ratio fell by ${fmt(x.fall)}`).join('; ') : 'no ReLU zero counts',
+    verdict: !dead.length ? 'not measured' : explains === 0 ? 'agrees' : explains === dead.length ? 'disagrees' : 'partly',
+    rule: 'dead neurons can have removed at most their own share of the ratio; they do not explain the fall when the final dead fraction is under half of it',
+  });
+  return vs;
+}
+
+export function f1Narrative(results: Results): string {
+  const runs = f1Runs(results);
+  if (!runs.length) return `${profileLine(results)}\n\nThis profile has no run tagged F1.`;
+  const parts: string[] = [profileLine(results), '', '**How the activation ratio moves with data.**'];
+  for (const run of runs) {
+    const t = trendOf(results, run.id);
+    const c = trendOf(results, run.id, 'cett');
+    const f = fitOf(results, run.id);
+    const all = trajectoryOf(results, run.id);
+    const dropped = all.length - t.n;
+    parts.push(`- ${run.label}: the stabilised PPL-1% ratio ${DIRECTION_WORD[t.direction]}: ${pct(t.first_ratio)} at ${fmtCount(t.first_tokens)} tokens to ${pct(t.last_ratio)} at ${fmtCount(t.last_tokens)} ` +
+      `(${t.per_doubling >= 0 ? '+' : ''}${fmt(t.per_doubling, 2)} +- ${fmt(t.per_doubling_ci95, 2)} per doubling of data)` +
+      `${dropped > 0 ? `, leaving out ${dropped} early checkpoint${dropped === 1 ? '' : 's'} before the ${run.act === 'relu' ? 'peak' : 'dip'}` : ''}. ` +
+      `At the fixed CETT ${fmt(results.profile.measure.fixedCett)} it ${DIRECTION_WORD[c.direction]} (${pct(c.first_ratio)} to ${pct(c.last_ratio)}). ` +
+      (!f ? 'The law could not be fitted.' : `The ${run.act === 'relu' ? 'logspace power law' : 'power law'} fits with R^2 ${fmt(f.r2, 3)}; ` +
+        (fitIssue(f) ? `its limit is not identified: ${fitIssue(f)}.` : `limit A0 = ${withInterval(f.A0, f.A0_lo, f.A0_hi)}.`)));
+  }
+  const base = f1BaselineRows(results);
+  if (base.length) {
+    parts.push('', '**Law against baselines.**');
+    for (const m of [...new Set(base.map((b) => String(b.model)))]) {
+      const bs = base.filter((b) => b.model === m).sort((a, b) => (num(a.mse) ?? 0) - (num(b.mse) ?? 0));
+      parts.push(`- ${m}: MSE ${bs.map((b) => `${b.form} ${fmt(num(b.mse), 2)}`).join(', ')}.`);
+    }
+  }
+  const ps = pairs(results);
+  if (ps.length) {
+    parts.push('', '**Loss.**');
+    for (const p of ps) {
+      const a = finalLoss(results, p.relu.id);
+      const b = finalLoss(results, p.silu.id);
+      parts.push(`- ${p.size}: final validation loss ReLU ${fmt(a, 4)}, SiLU ${fmt(b, 4)} (difference ${pct(a !== null && b !== null ? Math.abs(a - b) / ((a + b) / 2) : null, 2)} of the mean).`);
+    }
+  }
+  const dead = f1DeadRows(results);
+  if (dead.length) {
+    parts.push('', '**Dead neurons (ReLU).**');
+    for (const m of [...new Set(dead.map((d) => String(d.model)))]) {
+      const ds = dead.filter((d) => d.model === m);
+      const mx = ds.reduce((best, d) => ((num(d.dead_ratio) ?? 0) > (num(best.dead_ratio) ?? 0) ? d : best), ds[0]);
+      parts.push(`- ${m}: ${pct(num(ds[ds.length - 1].dead_ratio))} of neurons dead at the last checkpoint; the most was ${pct(num(mx.dead_ratio))} at ${fmtCount(num(mx.tokens))} tokens (paper: about ${pct(PAPER.deadRatio, 2)}).`);
+    }
+  }
+  parts.push('', verdictTable(f1Verdicts(results)));
+  return parts.join('\n');
+}
+
+export function f1Figures(results: Results): { name: string; spec: TopLevelSpec }[] {
+  if (!f1Runs(results).length) return [];
+  return [
+    { name: 'f1-activation-vs-data', spec: f1TrajectorySpec(results) },
+    { name: 'f1-three-rules', spec: f1MethodSpec(results) },
+    { name: 'f1-linearised', spec: f1LinearisedSpec(results) },
+    { name: 'f1-loss', spec: f1LossSpec(results) },
+    { name: 'f1-dead-neurons', spec: f1DeadSpec(results) },
+  ];
+}

@@ -1,0 +1,245 @@
+// F2, the width-depth ratio: a family of ReLU models with (nearly) the same non-embedding parameter
+// count and d/L spread as far as trains at all. Per shape: the limit A0 of the fitted law (with its
+// interval) and the last measured ratio, against d/L with a line and a line-then-plateau fit; the
+// final loss against d/L with the range of best loss. Seeds, where there are several, give the error
+// bars; with one seed the A0 interval is the law fit's bootstrap interval.
+import type { Results } from '../experiments/results';
+import { comparePiecewise, type PiecewiseRow } from '../laws';
+import { sampleCurve, scatterChart, type TopLevelSpec } from '../plot';
+import { fitOf, groupBy, lastOf, num, profileLine, Row, runsOf, RunInfo, Verdict, verdictTable } from './common';
+import { fmt, fmtCount, pct, round, withInterval } from './format';
+import { PAPER } from './paper';
+import { lineWithSe, mean, sd, tCritical95 } from './stats';
+
+/** Shapes whose final loss is within this fraction of the best count as the "best range" (one seed). */
+export const BEST_LOSS_TOLERANCE = 0.01;
+
+/** The family: ReLU runs tagged F2 (the paper's width-depth family is ReLU). */
+export function f2Runs(results: Results): RunInfo[] {
+  return runsOf(results, 'F2').filter((r) => r.act === 'relu');
+}
+
+/** One row per run: every measure of its final state. */
+export function f2RunRows(results: Results): Row[] {
+  const cett = results.profile.measure.fixedCett;
+  return f2Runs(results).map((run) => {
+    const f = fitOf(results, run.id);
+    const fixed = results.trajectory.filter((r) => r.run === run.id && r.method === 'cett' && Math.abs((num(r.param) ?? NaN) - cett) < 1e-9)
+      .sort((a, b) => (a.tokens as number) - (b.tokens as number));
+    return {
+      run: run.id, shape: run.preset, seed: run.seed, d: run.d, layers: run.layers, d_over_l: round(run.dOverL), params: run.params, tokens: run.tokens,
+      A0: round(f?.A0), A0_lo: round(f?.A0_lo), A0_hi: round(f?.A0_hi), fit_r2: round(f?.r2),
+      last_ratio: round(num(lastOf(results, run.id)?.activation_ratio)), cett_ratio: round(num(fixed[fixed.length - 1]?.activation_ratio)),
+      zero_ratio: round(num(lastOf(results, run.id, 'zero')?.activation_ratio)), val_loss: round(num(lastOf(results, run.id)?.val_loss)),
+    };
+  });
+}
+
+const MEASURES = ['A0', 'last_ratio', 'cett_ratio', 'zero_ratio', 'val_loss'] as const;
+type Measure = (typeof MEASURES)[number];
+
+/** One row per shape: each measure's mean over seeds and its 95% interval (from seeds, or A0's bootstrap). */
+export function f2ShapeRows(results: Results): Row[] {
+  return [...groupBy(f2RunRows(results), (r) => String(r.shape)).values()].map((rs) => {
+    const out: Row = { shape: rs[0].shape, d: rs[0].d, layers: rs[0].layers, d_over_l: rs[0].d_over_l, params: rs[0].params, tokens: rs[0].tokens, seeds: rs.length };
+    for (const m of MEASURES) {
+      const v = rs.map((r) => num(r[m])).filter((x): x is number => x !== null);
+      const mu = mean(v);
+      out[m] = round(mu);
+      if (v.length >= 2) {
+        const h = tCritical95(v.length - 1) * sd(v) / Math.sqrt(v.length);
+        out[`${m}_lo`] = round(mu - h);
+        out[`${m}_hi`] = round(mu + h);
+      } else if (m === 'A0') {
+        out.A0_lo = rs[0].A0_lo;
+        out.A0_hi = rs[0].A0_hi;
+      } else {
+        out[`${m}_lo`] = null;
+        out[`${m}_hi`] = null;
+      }
+    }
+    out.error_bars = rs.length >= 2 ? `seeds (n=${rs.length}, 95% t interval)` : 'one seed: A0 from the law fit bootstrap; no interval for the rest';
+    return out;
+  }).sort((a, b) => (a.d_over_l as number) - (b.d_over_l as number));
+}
+
+export const MEASURE_LABEL: Record<Measure, string> = {
+  A0: 'A0 (law limit)', last_ratio: 'last PPL-1% ratio', cett_ratio: 'last ratio at fixed CETT', zero_ratio: 'last zero count', val_loss: 'final val loss',
+};
+
+/** A straight line of each measure against d/L over every run (seeds as separate points). */
+export function f2TrendRows(results: Results): Row[] {
+  const rows = f2RunRows(results);
+  return MEASURES.map((m) => {
+    const pts = rows.filter((r) => num(r[m]) !== null);
+    const ys = pts.map((r) => r[m] as number);
+    const l = lineWithSe(pts.map((r) => r.d_over_l as number), ys);
+    // Our d/L values are spaced geometrically: a line in ln(d/L) weighs every shape alike.
+    const g = lineWithSe(pts.map((r) => Math.log(r.d_over_l as number)), ys);
+    const word = (x: typeof l) => (x.n < 3 ? 'has too few shapes' : x.significant ? (x.slope > 0 ? 'rises' : 'falls') : 'shows no trend beyond noise');
+    return {
+      measure: MEASURE_LABEL[m], points: l.n, min: round(Math.min(...ys)), max: round(Math.max(...ys)),
+      slope_per_unit_d_over_l: round(l.slope, 3), ci95: round(l.ci95, 2), trend: word(l),
+      slope_per_doubling_d_over_l: round(g.slope * Math.LN2, 3), ci95_doubling: round(g.ci95 * Math.LN2, 2), trend_in_ln: word(g),
+    };
+  });
+}
+
+/** Line and line-then-plateau fits of a measure against d/L (null with fewer than 3 distinct d/L). */
+export function f2Piecewise(results: Results, measure: 'A0' | 'last_ratio' = 'A0'): PiecewiseRow[] | null {
+  const rows = f2RunRows(results).filter((r) => num(r[measure]) !== null);
+  if (new Set(rows.map((r) => r.d_over_l)).size < 3) return null;
+  return comparePiecewise(rows.map((r) => r.d_over_l as number), rows.map((r) => r[measure] as number), { replicates: 200, seed: 0 });
+}
+
+export function f2PiecewiseRows(results: Results): Row[] {
+  return (['A0', 'last_ratio'] as const).flatMap((m) => (f2Piecewise(results, m) ?? [null]).map((p) => (!p ? { measure: MEASURE_LABEL[m], model: 'not fitted: fewer than 3 shapes' } : {
+    measure: MEASURE_LABEL[m], model: p.model, slope: round(p.slope, 3), intercept: round(p.intercept), breakpoint: round(p.breakpoint), breakpoint_lo: round(p.breakpoint_lo),
+    breakpoint_hi: round(p.breakpoint_hi), plateau: round(p.plateau), mae: round(p.mae, 3), r2: round(p.r2, 3), aic: round(p.aic, 4),
+  })));
+}
+
+export function f2LimitSpec(results: Results): TopLevelSpec {
+  const shapes = f2ShapeRows(results);
+  const pts: Row[] = shapes.flatMap((s) => [
+    { series: MEASURE_LABEL.A0, shape: s.shape, d_over_l: s.d_over_l, value: s.A0, lo: s.A0_lo ?? null, hi: s.A0_hi ?? null },
+    { series: MEASURE_LABEL.last_ratio, shape: s.shape, d_over_l: s.d_over_l, value: s.last_ratio, lo: s.last_ratio_lo ?? null, hi: s.last_ratio_hi ?? null },
+  ]).filter((r) => r.value !== null);
+  const xs = shapes.map((s) => s.d_over_l as number);
+  const fits = f2Piecewise(results, 'A0') ?? [];
+  const curves = fits.flatMap((p) => sampleCurve(
+    (x) => p.intercept + p.slope * (p.breakpoint === null ? x : Math.min(x, p.breakpoint)), Math.min(...xs), Math.max(...xs),
+    { n: 80, log: true, x: 'd_over_l', y: 'value', extra: { series: p.model === 'line' ? 'line fit to A0' : 'line + plateau fit' } },
+  ));
+  return scatterChart(pts, {
+    x: 'd_over_l', y: 'value', color: 'series', logX: true,
+    // Layers without data make vega warn about empty extents: add them only when there is something to draw.
+    ...(pts.some((r) => r.lo !== null) ? { errorBars: { lower: 'lo', upper: 'hi' } } : {}), ...(curves.length ? { fit: { data: curves } } : {}),
+    title: `Limit activation ratio against width/depth, ${fmtCount(Math.min(...shapes.map((s) => s.params as number)))}-${fmtCount(Math.max(...shapes.map((s) => s.params as number)))} parameters (bars: 95% interval)`,
+    xTitle: 'd / L (width over depth)', yTitle: 'activation ratio', width: 420, height: 260, tooltip: ['shape'],
+  });
+}
+
+/** Shapes whose loss is within the tolerance of the best (seeds: within the interval of the best). */
+export function f2BestRange(results: Results): { best: Row | undefined; inRange: Row[]; tolerance: number; rule: string } {
+  const shapes = f2ShapeRows(results).filter((s) => num(s.val_loss) !== null);
+  const best = [...shapes].sort((a, b) => (a.val_loss as number) - (b.val_loss as number))[0];
+  if (!best) return { best, inRange: [], tolerance: NaN, rule: 'no losses' };
+  const seedHalf = num(best.val_loss_hi) !== null ? (best.val_loss_hi as number) - (best.val_loss as number) : null;
+  const tolerance = seedHalf ?? BEST_LOSS_TOLERANCE * (best.val_loss as number);
+  const rule = seedHalf !== null ? 'within the 95% seed interval of the best shape' : `within ${pct(BEST_LOSS_TOLERANCE, 2)} of the best loss (one seed)`;
+  return { best, inRange: shapes.filter((s) => (s.val_loss as number) <= (best.val_loss as number) + tolerance), tolerance, rule };
+}
+
+export function f2LossSpec(results: Results): TopLevelSpec {
+  const { inRange, rule } = f2BestRange(results);
+  const keep = new Set(inRange.map((s) => s.shape));
+  const rows: Row[] = f2ShapeRows(results).map((s) => ({ ...s, loss: keep.has(s.shape) ? 'best range' : 'outside' }));
+  return scatterChart(rows, {
+    x: 'd_over_l', y: 'val_loss', color: 'loss', colorTitle: 'loss', logX: true, size: 80,
+    ...(rows.some((r) => r.val_loss_lo !== null && r.val_loss_lo !== undefined) ? { errorBars: { lower: 'val_loss_lo', upper: 'val_loss_hi' } } : {}),
+    title: `Final validation loss against width/depth (best range: ${rule})`, xTitle: 'd / L (width over depth)', yTitle: 'validation loss (nats per byte)', width: 420, height: 220, tooltip: ['shape', 'layers'],
+  });
+}
+
+/**
+ * The fit places the breakpoint between the second-smallest and the largest d/L (so that two points
+ * lie on the line); an interval covering all of that locates nothing.
+ */
+export function breakpointUnlocated(pl: PiecewiseRow, dls: readonly number[]): boolean {
+  const u = [...new Set(dls)].sort((a, b) => a - b);
+  return u.length >= 3 && pl.breakpoint_lo !== null && pl.breakpoint_hi !== null && pl.breakpoint_lo <= u[1] * 1.01 && pl.breakpoint_hi >= u[u.length - 1] * 0.99;
+}
+
+export function f2Verdicts(results: Results): Verdict[] {
+  const shapes = f2ShapeRows(results);
+  const trends = f2TrendRows(results);
+  const tA0 = trends.find((t) => t.measure === MEASURE_LABEL.A0)!;
+  const tLast = trends.find((t) => t.measure === MEASURE_LABEL.last_ratio)!;
+  const dl = shapes.map((s) => s.d_over_l as number);
+  const few = shapes.length < 3;
+  const word = (t: Row) => String(t.trend);
+  const vs: Verdict[] = [{
+    finding: 'F2', claim: `A0 grows linearly with d/L below the bottleneck (our d/L ${fmt(Math.min(...dl))}-${fmt(Math.max(...dl))})`,
+    paper: `linear up to d/L about ${PAPER.f2Bottleneck}, then flat near ${pct(PAPER.f2Plateau, 2)} (0.1B)`,
+    ours: few ? `${shapes.length} shape(s)` : `A0 ${word(tA0)} against d/L (slope ${fmt(num(tA0.slope_per_unit_d_over_l), 2)} +- ${fmt(num(tA0.ci95), 2)} per unit d/L); the last ratio ${word(tLast)}`,
+    verdict: few ? 'not measured' : tA0.trend === 'rises' ? 'agrees' : tA0.trend === 'falls' ? 'disagrees' : 'inconclusive',
+    rule: 'slope of a line through A0 against d/L over every run; a trend counts when its 95% interval excludes zero (no trend = the data cannot tell)',
+  }];
+  const pw = f2Piecewise(results, 'A0');
+  const plateau = pw?.[1];
+  vs.push({
+    finding: 'F2', claim: 'a bottleneck: flat beyond some d/L', paper: `breakpoint about ${PAPER.f2Bottleneck} (0.1B; swept d/L ${PAPER.f2DlRange[0]}-${PAPER.f2DlRange[1]})`,
+    ours: plateau ? `breakpoint ${withInterval(plateau.breakpoint, plateau.breakpoint_lo, plateau.breakpoint_hi)}; AIC line ${fmt(pw![0].aic, 3)} vs line-plateau ${fmt(plateau.aic, 3)}` : 'too few shapes to fit',
+    verdict: !plateau ? 'not measured' : plateau.aic < pw![0].aic - 2 && !breakpointUnlocated(plateau, dl) ? 'partly' : 'inconclusive',
+    rule: 'the plateau must lower AIC by more than 2 and its breakpoint\'s interval must not span the whole range; even then our range lies below the paper\'s bottleneck, so at most "partly"',
+  });
+  const br = f2BestRange(results);
+  const deepest = shapes[0];
+  const deepWorse = !!deepest && !!br.best && !br.inRange.some((s) => s.shape === deepest.shape);
+  // "A middle range": the best shape is neither the deepest nor the widest.
+  const middle = !!br.best && br.best.shape !== deepest?.shape && br.best.shape !== shapes[shapes.length - 1]?.shape;
+  vs.push({
+    finding: 'F2', claim: 'loss is best in a middle range of d/L; very deep, narrow models train worse', paper: `best loss at d/L ${PAPER.f2BestLossRange[0]}-${PAPER.f2BestLossRange[1]} (0.1B)`,
+    ours: br.best ? `best ${br.best.shape} (d/L ${fmt(num(br.best.d_over_l))}, loss ${fmt(num(br.best.val_loss), 4)}); best range d/L ${br.inRange.map((s) => fmt(num(s.d_over_l))).join(', ')}` : 'no losses',
+    verdict: !br.best || few ? 'not measured' : deepWorse && middle ? 'agrees' : deepWorse || middle ? 'partly' : 'disagrees',
+    rule: `the best shape is neither the deepest nor the widest (${middle ? 'yes' : 'no'}), and the deepest lies outside the best range, ${br.rule} (${deepWorse ? 'yes' : 'no'})`,
+  });
+  return vs;
+}
+
+export function f2Narrative(results: Results): string {
+  const shapes = f2ShapeRows(results);
+  if (!shapes.length) return `${profileLine(results)}\n\nThis profile has no ReLU run tagged F2.`;
+  const parts: string[] = [profileLine(results), ''];
+  const seeds = Math.max(...shapes.map((s) => s.seeds as number));
+  parts.push(`**The family.** ${shapes.length} ReLU shape${shapes.length === 1 ? '' : 's'} at ${fmtCount(Math.min(...shapes.map((s) => s.params as number)))}-${fmtCount(Math.max(...shapes.map((s) => s.params as number)))} non-embedding parameters, ` +
+    `d/L from ${fmt(num(shapes[0].d_over_l))} (${shapes[0].layers} layers) to ${fmt(num(shapes[shapes.length - 1].d_over_l))} (${shapes[shapes.length - 1].layers} layer${shapes[shapes.length - 1].layers === 1 ? '' : 's'}), ` +
+    `${fmtCount(shapes[0].tokens as number)} tokens each, ${seeds} seed${seeds === 1 ? '' : 's'} per shape.`);
+  if (shapes.length < 3) {
+    parts.push('', 'Fewer than three shapes: no trend can be fitted on this profile. The `default` profile has five shapes; `long` adds seeds.');
+  } else {
+    parts.push('', '**Sparsity against d/L.**');
+    for (const t of f2TrendRows(results).filter((t) => t.measure !== MEASURE_LABEL.val_loss)) {
+      parts.push(`- ${t.measure}: between ${fmt(num(t.min))} and ${fmt(num(t.max))} across shapes; against d/L it ${t.trend} (slope ${fmt(num(t.slope_per_unit_d_over_l), 2)} +- ${fmt(num(t.ci95), 2)} per unit d/L), ` +
+        `against ln(d/L) it ${t.trend_in_ln} (${fmt(num(t.slope_per_doubling_d_over_l), 2)} +- ${fmt(num(t.ci95_doubling), 2)} per doubling of d/L).`);
+    }
+    const a0 = shapes.filter((s) => num(s.A0_lo) !== null && num(s.A0_hi) !== null);
+    if (a0.length) {
+      const half = mean(a0.map((s) => ((s.A0_hi as number) - (s.A0_lo as number)) / 2));
+      const spread = Math.max(...shapes.map((s) => num(s.A0) ?? NaN)) - Math.min(...shapes.map((s) => num(s.A0) ?? NaN));
+      parts.push(`- The spread of A0 across shapes (${fmt(spread)}) is ${spread > 2 * half ? 'larger' : 'not larger'} than twice the typical half-width of one A0 interval (${fmt(half)}).`);
+    }
+    const u = [...new Set(shapes.map((s) => s.d_over_l as number))].sort((a, b) => a - b);
+
+    for (const m of ['A0', 'last_ratio'] as const) {
+      const pw = f2Piecewise(results, m);
+      if (!pw) continue;
+      const [line, pl] = pw;
+      const prefers = pl.aic < line.aic - 2 ? 'prefers the plateau' : line.aic < pl.aic - 2 ? 'prefers the line' : 'cannot choose (difference under 2)';
+      const spans = breakpointUnlocated(pl, u);
+      parts.push(`- Line-then-plateau fit to the ${MEASURE_LABEL[m]}: breakpoint at d/L ${withInterval(pl.breakpoint, pl.breakpoint_lo, pl.breakpoint_hi)}, plateau ${fmt(pl.plateau)}; ` +
+        `AIC ${fmt(pl.aic, 3)} against ${fmt(line.aic, 3)} for the straight line, so AIC ${prefers}` +
+        `${spans ? '; and the breakpoint\'s 95% interval spans the whole range where the fit may place it, so no bottleneck is located' : ''}.`);
+    }
+    const br = f2BestRange(results);
+    if (br.best) parts.push('', `**Loss.** The best final loss is ${fmt(num(br.best.val_loss), 4)} at d/L ${fmt(num(br.best.d_over_l))} (${br.best.shape}); ` +
+      `the shapes ${br.rule}: ${br.inRange.map((s) => `${s.shape} (d/L ${fmt(num(s.d_over_l))})`).join(', ')}. ` +
+      `The deepest shape (${shapes[0].shape}) ends at ${fmt(num(shapes[0].val_loss), 4)}.`);
+    const sparsest = [...shapes].filter((s) => num(s.last_ratio) !== null).sort((a, b) => (a.last_ratio as number) - (b.last_ratio as number))[0];
+    const lasts = shapes.map((s) => num(s.last_ratio)).filter((x): x is number => x !== null);
+    if (sparsest) parts.push('', `The sparsest shape by the last stabilised ratio is ${sparsest.shape} (d/L ${fmt(num(sparsest.d_over_l))}, ${pct(num(sparsest.last_ratio))}), ` +
+      `though the last ratios of all shapes lie within ${fmt(Math.max(...lasts) - Math.min(...lasts))} of each other. ` +
+      `The paper's bottleneck (d/L about ${PAPER.f2Bottleneck}) lies ${Math.max(...shapes.map((s) => s.d_over_l as number)) < PAPER.f2Bottleneck ? 'beyond our widest shape, so its linear part is what this range could show' : 'within our range'}.`);
+  }
+  parts.push('', verdictTable(f2Verdicts(results)));
+  return parts.join('\n');
+}
+
+export function f2Figures(results: Results): { name: string; spec: TopLevelSpec }[] {
+  if (!f2Runs(results).length) return [];
+  return [
+    { name: 'f2-limit-vs-width-depth', spec: f2LimitSpec(results) },
+    { name: 'f2-loss-vs-width-depth', spec: f2LossSpec(results) },
+  ];
+}

@@ -82,11 +82,11 @@ export const PROFILES: Record<string, Profile> = {
   },
   default: {
     name: 'default',
-    description: 'the README main job: ReLU and SiLU at d/L 32 for three sizes (16k and 131k parameters to 4M tokens, 443k to 2M), and a width-depth family of ReLU models at ~131k parameters to 2M tokens',
+    description: 'the README main job: ReLU and SiLU at d/L 32 for three sizes (16k and 131k parameters to 4M tokens, 443k to 2M), and a width-depth family of ReLU models at ~131k parameters to 2M tokens, two seeds each',
     runs: merge([
       ...expand({ presets: ['d32-l1', 'd64-l2'], acts: ['relu', 'silu'], seeds: [0], tokens: 4_000_000, findings: ['F0', 'F1', 'F3'], ckptFirstTokens: 125_000 }, PILOT),
       ...expand({ presets: ['d96-l3'], acts: ['relu', 'silu'], seeds: [0], tokens: 2_000_000, findings: ['F3'], ckptFirstTokens: 125_000 }, PILOT),
-      ...expand({ presets: WD, acts: ['relu'], seeds: [0], tokens: 2_000_000, findings: ['F2'], ckptFirstTokens: 125_000 }, PILOT),
+      ...expand({ presets: WD, acts: ['relu'], seeds: [0, 1], tokens: 2_000_000, findings: ['F2'], ckptFirstTokens: 125_000 }, PILOT),
     ]),
     measure: { evalTokens: 16_384, p: 0.01, stabiliseLastK: 3, fixedCett: 0.1, minTokens: 150_000, f0Ps: [0.01, 0.05, 0.1], f0Points: 12 },
   },

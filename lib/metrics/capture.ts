@@ -5,7 +5,7 @@
 // sparse passes, so that a layer whose inputs are dense sees bit-identical activations in both.
 import { tf } from '../backend/tf';
 import { LayerSparsifier, Model } from '../model/model';
-import { EvalRows } from '../train/evaluate';
+import type { EvalRows } from '../train/evaluate';
 import { UserError } from '../util/errors';
 
 /** An evaluation set, optionally with the corpus domain of every target token (as from evalSet). */

@@ -23,9 +23,14 @@ const held = new Map<string, { count: number; raw: string }>();
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+  // A killed process not yet reaped by its parent (a zombie) answers signal 0 but holds nothing.
+  try {
+    return !/^\d+ \(.*\) Z/s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc (macOS): trust the signal
   }
 }
 

@@ -8,7 +8,7 @@ import { ModelConfig, paramCounts, validateConfig } from '../model/config';
 import { Model } from '../model/model';
 import { saveCheckpoint, toHFConfig } from '../checkpoint/hf';
 import { encodeSafetensors, NamedTensor } from '../checkpoint/safetensors';
-import { CheckpointMeta, DONE_FILE, LOG_FILE, META_FILE, REBUILDABLE, RUN_FILE, RunDirectory, RunJson, STATE_FILE } from '../checkpoint/run-dir';
+import { CheckpointMeta, DONE_FILE, LOG_FILE, META_FILE, readLog, REBUILDABLE, RUN_FILE, RunDirectory, RunJson, STATE_FILE } from '../checkpoint/run-dir';
 import { Corpus, evalSet, loadCorpus, trainBatch } from '../data';
 import { writeFileAtomic } from '../util/atomic';
 import { UserError } from '../util/errors';
@@ -171,7 +171,7 @@ async function trainIn(rd: RunDirectory, o: TrainOptions): Promise<TrainSummary>
   rebuildIfDamaged(o, STATE_FILE, () => loadState(rd, model, opt, totalSteps), () => rd.moveAside(STATE_FILE));
   let step = loadState(rd, model, opt, totalSteps);
   if (step > 0 && !o.quiet) process.stderr.write(`${runName}: resuming at step ${step} of ${totalSteps}\n`);
-  rebuildIfDamaged(o, LOG_FILE, () => rd.resumeLog(step), () => rd.salvageLog());
+  rebuildIfDamaged(o, LOG_FILE, () => readLog(rd.dir), () => rd.salvageLog());
   // Log rows after the saved state are dropped (they will be recomputed identically); the rows kept
   // give the running train loss and the last validation loss, as an uninterrupted run has them.
   const kept = rd.resumeLog(step);

@@ -31,7 +31,7 @@ import { spawnSync } from "node:child_process";
 export function runCommand(name: string, args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
   const js = path.join(__dirname, '..', 'lib', 'cli', `${name}.js`);
   const argv = fs.existsSync(js) ? [js, ...args] : ['--import', 'tsx', path.join(__dirname, '..', 'lib', 'cli', `${name}.ts`), ...args];
-  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, SPARSING_QUIET_BACKEND: '1', ...env }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, SPARSING_QUIET_BACKEND: '1', ...env }, timeout: 300_000 }); // generous: CI machines are shared
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

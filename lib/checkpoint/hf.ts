@@ -1,7 +1,8 @@
 // Checkpoints in the Hugging Face LLaMA layout: config.json + model.safetensors, weights [out, in].
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelConfig, validateConfig } from '../model/config';
+import { isTied, kvHeads, ModelConfig, validateConfig } from '../model/config';
+import { ACTIVATIONS, activationFromHF } from '../model/activations';
 import { Model } from '../model/model';
 import { paramSpecs } from '../model/params';
 import { UserError } from '../util/errors';
@@ -18,14 +19,14 @@ export function toHFConfig(c: ModelConfig): Record<string, unknown> {
     hidden_size: c.d,
     num_hidden_layers: c.layers,
     num_attention_heads: c.heads,
-    num_key_value_heads: c.heads,
+    num_key_value_heads: kvHeads(c),
     intermediate_size: c.dFF,
-    hidden_act: c.act,
+    hidden_act: ACTIVATIONS[c.act].hfName,
     vocab_size: c.vocab,
     max_position_embeddings: c.context,
     rms_norm_eps: c.normEps,
     rope_theta: c.ropeTheta,
-    tie_word_embeddings: true,
+    tie_word_embeddings: isTied(c),
     attention_bias: false,
     mlp_bias: false,
     torch_dtype: 'float32',
@@ -38,12 +39,11 @@ export function fromHFConfig(j: Record<string, unknown>, where = 'config.json'):
     return j[k];
   };
   if (j.model_type !== undefined && j.model_type !== 'llama') throw new UserError(`${where}: model_type '${j.model_type}' is not supported (only 'llama' with a gated FFN)`);
-  const kv = j.num_key_value_heads;
-  if (kv !== undefined && kv !== j.num_attention_heads) throw new UserError(`${where}: grouped-query attention (num_key_value_heads ${kv} != num_attention_heads ${j.num_attention_heads}) is not supported`);
-  if (j.tie_word_embeddings === false) throw new UserError(`${where}: an untied output head (tie_word_embeddings false) is not supported`);
   if (j.rope_scaling) throw new UserError(`${where}: rope_scaling is not supported`);
-  const act = need('hidden_act');
-  if (act !== 'relu' && act !== 'silu') throw new UserError(`${where}: hidden_act '${act}' is not supported (use relu or silu)`);
+  const hfAct = need('hidden_act');
+  const act = activationFromHF(hfAct);
+  if (!act) throw new UserError(`${where}: hidden_act '${hfAct}' is not supported (use ${Object.values(ACTIVATIONS).map((a) => a.hfName).join(', ')})`);
+  const kv = j.num_key_value_heads as number | undefined;
   return validateConfig({
     vocab: need('vocab_size') as number,
     d: need('hidden_size') as number,
@@ -54,6 +54,8 @@ export function fromHFConfig(j: Record<string, unknown>, where = 'config.json'):
     context: need('max_position_embeddings') as number,
     normEps: (j.rms_norm_eps as number) ?? 1e-6,
     ropeTheta: (j.rope_theta as number) ?? 10000,
+    ...(kv !== undefined && kv !== j.num_attention_heads ? { kvHeads: kv } : {}),
+    ...(j.tie_word_embeddings === false ? { tiedHead: false } : {}),
   });
 }
 

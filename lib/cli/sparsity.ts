@@ -10,7 +10,7 @@ import { backendName, initBackend } from '../backend/select';
 import { CONFIG_FILE } from '../checkpoint/hf';
 import { evalSet, evalSetForDomain, loadCorpus } from '../data';
 import { dumpEvalSet, evalSetHash } from '../data/text-eval';
-import { hasTokenizer, hubEvalSet, loadHubModel, readHubConfig } from '../hub';
+import { checkWeights, hasTokenizer, hubEvalSet, loadHubModel, readHubConfig, WeightFiles } from '../hub';
 import { paramCounts } from '../model/config';
 import {
   checkpointSteps, checkP, DEFAULT_EVAL_TOKENS, LayerRow, measureCheckpoint, MetricSet, NeuronRow, PatternLayerRow, PatternRow,
@@ -150,6 +150,7 @@ runCli(async () => {
   const refs = kind === 'run' ? runCheckpoints(target, { includeDecay: values['include-decay'] }) : [{ dir: target, tokens: tokensOf(target), name: path.basename(path.resolve(target)) }];
   // The first checkpoint's config gives the context (and fails early with a clear error if it is unreadable).
   const config = readHubConfig(refs[0].dir);
+  if (kind === 'checkpoint') checkWeights(WeightFiles.open(refs[0].dir), config); // names, shapes and shards, from the headers only
   const ownTokenizer = hasTokenizer(refs[0].dir);
   const context = numberFlag('context', values.context) ?? (ownTokenizer ? Math.min(config.context, HUB_CONTEXT) : config.context);
   if (!(Number.isInteger(context) && context >= 1)) throw new UserError(`--context must be a positive integer, got ${values.context}`);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { decodeToFloat32, hubConfig, loadHubModel, loadTokenizer, readHubConfig, saveHubModel, WeightFiles } from '../lib/hub';
+import { byteLevelTokenizerJson, decodeToFloat32, hubConfig, loadHubModel, loadTokenizer, readHubConfig, saveHubModel, WeightFiles } from '../lib/hub';
 import { toBF16, toF16 } from '../lib/hub/save';
 import { readTextDocuments, textEvalSet, tokenStream } from '../lib/data/text-eval';
 import { Model } from '../lib/model/model';
@@ -153,4 +153,15 @@ test('a freshly generated set (another seed) agrees too', { skip: hasTorch ? fal
     assert.ok(relDiff(o.logits, e.logits[name]) < 1e-4, `${name} logits ${relDiff(o.logits, e.logits[name])}`);
     assert.ok(relDiff(o.nll, e.nll[name]) < 1e-4, `${name} nll ${relDiff(o.nll, e.nll[name])}`);
   }
+});
+
+test('the byte-level tokenizer.json gives UTF-8 byte ids, so our byte models read hub text exactly as they were trained', () => {
+  const dir = tmpDir();
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(byteLevelTokenizerJson()));
+  const tok = loadTokenizer(dir, 256);
+  const text = fs.readFileSync(SAMPLE, 'utf8') + ' héllo — ✓\n\n  x\u0000';
+  assert.deepEqual(tok.encode(text), Array.from(Buffer.from(text, 'utf8')));
+  assert.equal(tok.decode(tok.encode(text)), text);
+  const py = spawnSync('python3', ['-c', 'import sys; from tokenizers import Tokenizer; t = Tokenizer.from_file(sys.argv[1]); print(list(t.encode(open(sys.argv[2], encoding="utf-8").read()).ids) == list(open(sys.argv[2], "rb").read()))', path.join(dir, 'tokenizer.json'), SAMPLE], { encoding: 'utf8' });
+  if (py.status === 0) assert.equal(py.stdout.trim(), 'True', 'Python tokenizers agrees');
 });

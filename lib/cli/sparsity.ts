@@ -73,6 +73,9 @@ interface Output {
   search: SearchRow[];
   patterns?: { summary: PatternRow[]; layers: PatternLayerRow[]; neurons: NeuronRow[] };
   cett: number | null;
+  /** checkpoint: wall seconds of each phase; peak_rss_mb: the process's peak resident memory. */
+  seconds?: { load: number; calibrate: number; search: number; rest: number; total: number };
+  peak_rss_mb?: number;
   provenance: ReturnType<typeof provenance>;
 }
 
@@ -215,6 +218,8 @@ runCli(async () => {
       onStep: (what) => prog.update(++done, what),
     });
     Object.assign(out, { rows: m.rows, layers: m.layers, search: m.search, cett: m.cett, patterns: m.patterns });
+    out.seconds = { load: out.model.load_seconds, ...m.seconds, total: (Date.now() - t0) / 1000 };
+    out.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
     const r = m.rows[0];
     prog.done(`PPL-${p * 100}% at CETT ${r.cett!.toFixed(4)}: activation ratio ${r.activation_ratio.toFixed(4)} (calibration ${m.seconds.calibrate.toFixed(1)} s, search ${m.seconds.search.toFixed(1)} s, rest ${m.seconds.rest.toFixed(1)} s)`);
     model.dispose();

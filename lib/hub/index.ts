@@ -7,3 +7,4 @@ export { CONFIG_FILE, LoadOptions, LoadedModel, checkWeights, loadHubModel, read
 export { TOKENIZER_FILE, TextTokenizer, hasTokenizer, loadTokenizer } from './tokenizer';
 export { HubEvalOptions, HubEvalSet, hubEvalSet } from './eval-set';
 export { saveHubModel } from './save';
+export { byteLevelTokenizerJson } from './byte-tokenizer';

@@ -76,6 +76,7 @@ interface Output {
   /** checkpoint: wall seconds of each phase; peak_rss_mb: the process's peak resident memory. */
   seconds?: { load: number; calibrate: number; search: number; rest: number; total: number };
   peak_rss_mb?: number;
+  cpu_seconds?: number;   // user + system CPU time of the whole process (all threads)
   provenance: ReturnType<typeof provenance>;
 }
 
@@ -112,9 +113,12 @@ function withLosses(r: SparsityRow): SparsityRow & { dense_ppl: number; sparse_l
   return { ...r, dense_ppl: Math.exp(r.dense_loss), sparse_loss: sparse, sparse_ppl: Math.exp(sparse) };
 }
 
-/** Rough peak memory of the metrics on a model (GB): float32 weights + the CETT curves (8 bytes per nonzero (token, neuron)). */
+/**
+ * Rough peak memory of the metrics (GB): float32 weights + the CETT curves while they are built
+ * (12 bytes per nonzero (token, neuron) pair: every pair for SiLU, fewer for ReLU).
+ */
 function memoryEstimateGB(params: number, layers: number, dFF: number, tokens: number): number {
-  return (4 * params + 8 * layers * dFF * tokens) / 1e9;
+  return (4 * params + 12 * layers * dFF * tokens) / 1e9;
 }
 const LAYER_COLS = ['method', 'param', 'checkpoint', 'layer', 'threshold', 'threshold_status', 'cett_at_threshold', 'activation_ratio', 'activation_ratio_calc'];
 
@@ -220,6 +224,8 @@ runCli(async () => {
     Object.assign(out, { rows: m.rows, layers: m.layers, search: m.search, cett: m.cett, patterns: m.patterns });
     out.seconds = { load: out.model.load_seconds, ...m.seconds, total: (Date.now() - t0) / 1000 };
     out.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
+    const cpu = process.cpuUsage();
+    out.cpu_seconds = (cpu.user + cpu.system) / 1e6;
     const r = m.rows[0];
     prog.done(`PPL-${p * 100}% at CETT ${r.cett!.toFixed(4)}: activation ratio ${r.activation_ratio.toFixed(4)} (calibration ${m.seconds.calibrate.toFixed(1)} s, search ${m.seconds.search.toFixed(1)} s, rest ${m.seconds.rest.toFixed(1)} s)`);
     model.dispose();

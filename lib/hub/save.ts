@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Model } from '../model/model';
+import { paramSpecs } from '../model/params';
 import { writeFileAtomic } from '../util/atomic';
 import { toHubConfig } from './config';
 import { INDEX_FILE, SINGLE_FILE } from './shards';
@@ -88,8 +89,9 @@ export function saveHubModel(model: Model, dir: string, opts: SaveHubOptions = {
   fs.mkdirSync(dir, { recursive: true });
   const shards: { name: string; shape: number[]; bytes: Uint8Array }[][] = [[]];
   let size = 0;
-  for (const spec of model.specs) {
-    const w = model.p(spec.name).dataSync() as Float32Array;
+  const weights = model.weights(); // HF-named tensors in internal layout (the model fuses some internally)
+  for (const spec of paramSpecs(model.config)) {
+    const w = weights.get(spec.name)!;
     const [data, shape] = spec.transposedInHF ? [transposeTiled(w, spec.shape[0], spec.shape[1]), [spec.shape[1], spec.shape[0]]] : [w, spec.shape];
     const bytes = encode(data, dtype);
     if (size > 0 && size + bytes.length > limit) { shards.push([]); size = 0; }

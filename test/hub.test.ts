@@ -10,6 +10,7 @@ import { byteLevelTokenizerJson, decodeToFloat32, hubConfig, loadHubModel, loadT
 import { toBF16, toF16 } from '../lib/hub/save';
 import { readTextDocuments, textEvalSet, tokenStream } from '../lib/data/text-eval';
 import { Model } from '../lib/model/model';
+import { defaultRowsPerChunk, rowsPerChunkFor } from '../lib/metrics';
 import { UserError } from '../lib/util/errors';
 import { setup, tmpDir } from './helpers';
 import { copyWithConfig, FIXTURES, GENERATOR, ourOutputs, readExpected, relDiff, SAMPLE } from './hub-fixtures';
@@ -164,4 +165,12 @@ test('the byte-level tokenizer.json gives UTF-8 byte ids, so our byte models rea
   assert.equal(tok.decode(tok.encode(text)), text);
   const py = spawnSync('python3', ['-c', 'import sys; from tokenizers import Tokenizer; t = Tokenizer.from_file(sys.argv[1]); print(list(t.encode(open(sys.argv[2], encoding="utf-8").read()).ids) == list(open(sys.argv[2], "rb").read()))', path.join(dir, 'tokenizer.json'), SAMPLE], { encoding: 'utf8' });
   if (py.status === 0) assert.equal(py.stdout.trim(), 'True', 'Python tokenizers agrees');
+});
+
+test('chunk rows: our small models keep the default 4096-token chunks; a large vocabulary or model gets fewer rows', () => {
+  const small = { vocab: 256, d: 128, layers: 4, heads: 4, dFF: 512, act: 'relu' as const, context: 64, normEps: 1e-5, ropeTheta: 1e4 };
+  assert.equal(rowsPerChunkFor(small, 64), defaultRowsPerChunk(64));
+  const big = { ...small, vocab: 122753, d: 1792, layers: 32, heads: 14, dFF: 4480, context: 4096 }; // the paper's 1.2B shape
+  assert.equal(rowsPerChunkFor(big, 512), 1);
+  assert.equal(rowsPerChunkFor({ ...small, vocab: 32000 }, 256), 8); // 2^26 / 32000 = 2097 tokens
 });

@@ -1,14 +1,31 @@
 // Every metric of one model on one evaluation set, in the order the sparsity command prints them:
 // PPL-p% (searched), fixed CETT values, optionally the baselines and the activation patterns.
 // One calibration pass is shared by all; each further step is one sparse pass over the set.
+import { ModelConfig } from '../model/config';
 import { Model } from '../model/model';
 import { activationPatterns, patternRows, PatternRule } from './patterns';
 import { calibrate, fixedCett, pplPSparsity, rowContext, SearchOptions, searchSteps } from './ppl-p';
-import { MetricSet } from './capture';
+import { CHUNK_TOKENS, MetricSet } from './capture';
 import { baselineSweep } from './baselines';
 import { LayerRow, NeuronRow, PatternLayerRow, PatternRow, SearchRow, SparsityRow } from './rows';
 
+/** Logit entries per chunk (tokens x vocab): 256 MB of float32, so a 120k-token vocabulary still fits. */
+export const CHUNK_LOGITS = 2 ** 26;
+/**
+ * Activation entries per chunk: one forward pass keeps every layer's intermediates until the chunk
+ * ends (about 6 dFF + 8 d floats per token and layer), so large models get fewer rows per chunk.
+ */
+export const CHUNK_ACTIVATIONS = 2 ** 28;
+
+/** Rows per chunk: CHUNK_TOKENS tokens, fewer for a large vocabulary or a large model (at least one row). */
+export function rowsPerChunkFor(c: ModelConfig, context: number): number {
+  const perToken = c.layers * (6 * c.dFF + 8 * c.d);
+  return Math.max(1, Math.floor(Math.min(CHUNK_TOKENS, CHUNK_LOGITS / c.vocab, CHUNK_ACTIVATIONS / perToken) / context));
+}
+
 export interface CheckpointMetricsOptions extends SearchOptions {
+  /** Default rowsPerChunkFor(config, context). */
+  rowsPerChunk?: number;
   p: number;
   tol?: number;
   name?: string;
@@ -41,7 +58,8 @@ export function measureCheckpoint(model: Model, set: MetricSet, opts: Checkpoint
   const step = opts.onStep ?? (() => undefined);
   const search = { search: opts.search, grid: opts.grid };
   const t0 = Date.now();
-  const cal = calibrate(model, set, { name: opts.name, tokens: opts.tokens ?? null });
+  const rowsPerChunk = opts.rowsPerChunk ?? rowsPerChunkFor(model.config, set.context);
+  const cal = calibrate(model, set, { name: opts.name, tokens: opts.tokens ?? null, rowsPerChunk });
   step('calibrated');
   const t1 = Date.now();
   const r = pplPSparsity(cal, opts.p, { ...search, tol: opts.tol, onStep: (s) => step(`cett ${s.cett.toFixed(4)} ppl ratio ${s.ppl_ratio.toFixed(4)}`) });

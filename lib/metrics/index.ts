@@ -17,4 +17,4 @@ export {
   sortedAbsGate, topKMask,
 } from './baselines';
 export { DEAD_FREQUENCY, PatternOptions, PatternRule, Patterns, activationPatterns, patternRows } from './patterns';
-export { CheckpointMetrics, CheckpointMetricsOptions, checkpointSteps, measureCheckpoint } from './checkpoint';
+export { CHUNK_ACTIVATIONS, CHUNK_LOGITS, CheckpointMetrics, CheckpointMetricsOptions, checkpointSteps, measureCheckpoint, rowsPerChunkFor } from './checkpoint';

@@ -220,6 +220,7 @@ runCli(async () => {
     const m = measureCheckpoint(model, set, {
       ...opts, p, name: refs[0].name, tokens: refs[0].tokens, cetts, baselines: values.baselines, calib, patterns: values.patterns, patternSet,
       onStep: (what) => prog.update(++done, what),
+      onCalibrate: (rows, total) => prog.update(rows / total, `calibrating: ${rows}/${total} rows`),
     });
     Object.assign(out, { rows: m.rows, layers: m.layers, search: m.search, cett: m.cett, patterns: m.patterns });
     out.seconds = { load: out.model.load_seconds, ...m.seconds, total: (Date.now() - t0) / 1000 };

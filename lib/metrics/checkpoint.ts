@@ -38,6 +38,8 @@ export interface CheckpointMetricsOptions extends SearchOptions {
   /** Patterns on this set instead of the evaluation set (e.g. one corpus domain), with its label. */
   patternSet?: { set: MetricSet; name: string; domain?: number };
   onStep?: (what: string) => void;
+  /** Progress inside the calibration pass (rows done, total rows), before its onStep. */
+  onCalibrate?: (rows: number, total: number) => void;
 }
 
 export interface CheckpointMetrics {
@@ -59,7 +61,10 @@ export function measureCheckpoint(model: Model, set: MetricSet, opts: Checkpoint
   const search = { search: opts.search, grid: opts.grid };
   const t0 = Date.now();
   const rowsPerChunk = opts.rowsPerChunk ?? rowsPerChunkFor(model.config, set.context);
-  const cal = calibrate(model, set, { name: opts.name, tokens: opts.tokens ?? null, rowsPerChunk });
+  const cal = calibrate(model, set, {
+    name: opts.name, tokens: opts.tokens ?? null, rowsPerChunk,
+    onProgress: (rows, total) => { if (rows < total) opts.onCalibrate?.(rows, total); },
+  });
   step('calibrated');
   const t1 = Date.now();
   const r = pplPSparsity(cal, opts.p, { ...search, tol: opts.tol, onStep: (s) => step(`cett ${s.cett.toFixed(4)} ppl ratio ${s.ppl_ratio.toFixed(4)}`) });

@@ -4,6 +4,7 @@
 // Both refuse a dirty working tree (and measurements made from one) unless --allow-dirty is given.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { initBackend } from '../lib/backend/select';
 import { loadResults } from '../lib/experiments/results';
 import { makeSnapshot, refitSnapshot } from '../lib/experiments/snapshot';
 import { saveFindingFigures } from '../lib/findings/figures';
@@ -22,6 +23,8 @@ async function main(argv: string[]): Promise<void> {
     else throw new UserError(`unknown argument "${a}" (usage: snapshot.js --profile NAME [--refit] [--allow-dirty])`);
   }
   if (!profile) throw new UserError('--profile needs a name');
+  await initBackend({ quiet: true }); // provenance records the backend
+
   const dir = refit ? refitSnapshot(profile, { allowDirty }) : makeSnapshot(profile, { allowDirty });
   if (refit) {
     const figs = path.join(dir, 'figures');

@@ -6,6 +6,7 @@
 import type { Results } from '../experiments/results';
 import type { RunMeasurement } from '../experiments/measure-run';
 import { lineChart, scatterChart, type TopLevelSpec } from '../plot';
+import { sizeColors } from './colors';
 import { ACT_LABEL, groupBy, Row, RunInfo, Verdict } from './common';
 import { f3BySize } from './f3-runs';
 import { fmt, pct, round } from './format';
@@ -18,7 +19,7 @@ export const SAME_TOKENS_RHO = 0.5;
 const CURVE_POINTS = 50;
 const SCATTER_POINTS = 800;
 
-function measurementOf(results: Results, runId: string): RunMeasurement | undefined {
+export function measurementOf(results: Results, runId: string): RunMeasurement | undefined {
   return results.measurements.find((m) => m.run.id === runId);
 }
 
@@ -36,7 +37,9 @@ export function f3FrequencyRows(results: Results): Row[] {
   return [...f3BySize(results)].flatMap(([act, runs]) => runs.flatMap((run) => {
     const m = measurementOf(results, run.id);
     if (!m) return [];
-    return layerPositions(m.patterns.layers.length).flatMap(({ position, layer }) => resampleByRank(frequencies(m, layer), CURVE_POINTS).map((p) => ({
+    // A layer is drawn once: a one-layer model's only layer is its first, middle and last.
+    const seen = new Set<number>();
+    return layerPositions(m.patterns.layers.length).filter(({ layer }) => !seen.has(layer) && !!seen.add(layer)).flatMap(({ position, layer }) => resampleByRank(frequencies(m, layer), CURVE_POINTS).map((p) => ({
       act: ACT_LABEL[act], size: run.size, panel: `${ACT_LABEL[act]}, ${position} layer`, layer, rank_fraction: round(p.rank_fraction), frequency: round(p.value),
     })));
   }));
@@ -50,9 +53,9 @@ function panelOrder(rows: Row[]): string[] {
 export function f3FrequencySpec(results: Results): TopLevelSpec {
   const rows = f3FrequencyRows(results);
   return lineChart(rows, {
-    x: 'rank_fraction', y: 'frequency', color: 'size', colorTitle: 'model shape', points: false, yZero: true,
+    x: 'rank_fraction', y: 'frequency', color: 'size', colorTitle: 'model shape', colorScale: sizeColors(results), points: false, yZero: true,
     facet: { field: 'panel', columns: 3, title: 'activation and layer', independentY: true, sort: panelOrder(rows) }, width: 220, height: 160,
-    title: 'Sorted per-neuron activation frequencies (stabilised PPL-1% rule, final checkpoint)',
+    title: 'Sorted per-neuron activation frequencies (stabilised PPL-1% rule, final checkpoint; each layer once: a one-layer model is in the "first" panels)',
     xTitle: 'neuron rank (0 = most active)', yTitle: 'fraction of tokens active', tooltip: ['layer'],
   });
 }
@@ -100,7 +103,7 @@ export function f3DomainRows(results: Results): Row[] {
 
 export function f3DomainSpec(results: Results): TopLevelSpec {
   return lineChart(f3DomainRows(results), {
-    x: 'domain', xType: 'nominal', y: 'activation_ratio', color: 'size', colorTitle: 'model shape',
+    x: 'domain', xType: 'nominal', y: 'activation_ratio', color: 'size', colorTitle: 'model shape', colorScale: sizeColors(results),
     facet: { field: 'act', columns: 2, title: 'activation', independentY: true }, width: 300, height: 200,
     title: 'Activation ratio per corpus domain (parallel lines: the domains rank alike at every size)', xTitle: 'domain', yTitle: 'activation ratio',
   });
@@ -119,7 +122,7 @@ export function f3DomainFrequencyRows(results: Results): Row[] {
 export function f3DomainFrequencySpec(results: Results): TopLevelSpec {
   const rows = f3DomainFrequencyRows(results);
   return lineChart(rows, {
-    x: 'rank_fraction', y: 'frequency', color: 'size', colorTitle: 'model shape', points: false, yZero: true,
+    x: 'rank_fraction', y: 'frequency', color: 'size', colorTitle: 'model shape', colorScale: sizeColors(results), points: false, yZero: true,
     facet: { field: 'panel', columns: 5, title: 'activation and domain', independentY: true, sort: panelOrder(rows) }, width: 150, height: 120,
     title: 'Sorted per-neuron frequencies per domain, last layer', xTitle: 'neuron rank (0 = most active)', yTitle: 'fraction of tokens active',
   });
@@ -137,7 +140,7 @@ export function f3DomainSpread(results: Results): Row[] {
 }
 
 /** Pairs of runs whose per-token ratios are on the same evaluation tokens. */
-function tokenPairs(results: Results): { kind: string; a: RunInfo; b: RunInfo }[] {
+export function tokenPairs(results: Results): { kind: string; a: RunInfo; b: RunInfo }[] {
   const bySize = f3BySize(results);
   const same = (a: RunInfo, b: RunInfo) => {
     const ma = measurementOf(results, a.id);

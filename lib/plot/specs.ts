@@ -40,6 +40,8 @@ export interface ChartOptions {
   color?: string;
   colorTitle?: string;
   colorType?: FieldType;
+  /** Fixed colours: value i of `domain` is drawn in `range[i]` (so one value keeps one colour across figures). */
+  colorScale?: { domain: string[]; range: string[] };
   /** Log-scale axes; rows with a non-positive value on that axis are dropped. */
   logX?: boolean;
   logY?: boolean;
@@ -75,11 +77,17 @@ export interface FitOverlay {
   y?: string;
   /** Dash the curve (default true). */
   dashed?: boolean;
+  /** Field that splits the curve rows into separate lines without a colour of their own (Vega-Lite `detail`). */
+  detail?: string;
 }
 
 export interface ScatterChartOptions extends ChartOptions {
   /** Field mapped to the point shape. */
   shape?: string;
+  /** Fixed shapes per value of `shape` (Vega-Lite shape names: circle, square, triangle-up, ...). */
+  shapeScale?: { domain: string[]; range: string[] };
+  /** Legend title of the shape field. */
+  shapeTitle?: string;
   /** Point area in square pixels (default 40). */
   size?: number;
   fit?: FitOverlay;
@@ -120,7 +128,10 @@ function positional(o: ChartOptions, axis: 'x' | 'y', field: string): Json {
 
 function colorEnc(o: ChartOptions): Json | undefined {
   if (!o.color) return undefined;
-  return { field: fieldRef(o.color), type: o.colorType ?? 'nominal', title: o.colorTitle ?? o.color };
+  return {
+    field: fieldRef(o.color), type: o.colorType ?? 'nominal', title: o.colorTitle ?? o.color,
+    ...(o.colorScale ? { scale: { domain: o.colorScale.domain, range: o.colorScale.range } } : {}),
+  };
 }
 
 function tooltipEnc(o: ChartOptions, extra: (string | undefined)[] = []): Json[] {
@@ -206,7 +217,9 @@ export function scatterChart(data: DataInput, o: ScatterChartOptions): TopLevelS
   const enc: Json = { x: positional(o, 'x', o.x), y: positional(o, 'y', o.y), tooltip: tooltipEnc(o, [o.shape]) };
   const color = colorEnc(o);
   if (color) enc.color = color;
-  if (o.shape) enc.shape = { field: fieldRef(o.shape), type: 'nominal', title: o.shape };
+  if (o.shape) {
+    enc.shape = { field: fieldRef(o.shape), type: 'nominal', title: o.shapeTitle ?? o.shape, ...(o.shapeScale ? { scale: { domain: o.shapeScale.domain, range: o.shapeScale.range } } : {}) };
+  }
   const filters = logFilters(o, o.x, o.y);
   const layer: Json[] = [{
     transform: [...only('data'), ...filters],
@@ -217,6 +230,7 @@ export function scatterChart(data: DataInput, o: ScatterChartOptions): TopLevelS
   if (o.fit) {
     const fitEnc: Json = { x: positional(o, 'x', o.x), y: positional(o, 'y', o.y) };
     if (color) fitEnc.color = color;
+    if (o.fit.detail) fitEnc.detail = { field: fieldRef(o.fit.detail), type: 'nominal' };
     layer.push({
       transform: [...only('fit'), ...filters],
       mark: { type: 'line', strokeWidth: 1.5, ...(o.fit.dashed ?? true ? { strokeDash: [5, 3] } : {}) },

@@ -266,6 +266,8 @@ export function f1Narrative(results: Results): string {
       (!f ? 'The law could not be fitted.' : `The ${run.act === 'relu' ? 'logspace power law' : 'power law'} fits with R^2 ${fmt(f.r2, 3)}; ` +
         (fitIssue(f) ? `its limit is ${limitText(f)}: ${fitIssue(f)}.` : `limit A0 = ${limitText(f)}.`)));
   }
+  const sat = results.runs.filter((r) => r.saturated === true && runs.some((x) => x.id === r.run));
+  if (sat.length) parts.push(`- **Saturated:** the stabilised PPL-1% search of ${sat.map((r) => String(r.run)).join(', ')} never raised perplexity by 1%: those ratios are where the search stopped, not measurements.`);
   const base = f1BaselineRows(results);
   if (base.length) {
     parts.push('', '**Law against baselines.**');

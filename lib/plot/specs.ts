@@ -60,6 +60,10 @@ export interface ChartOptions {
   errorBars?: ErrorBarOptions;
   /** Extra fields for the interactive tooltip (x, y and colour are always there). */
   tooltip?: string[];
+  /** Order of the x values on an ordinal or nominal axis (default: ascending as strings). */
+  xSort?: string[];
+  /** Horizontal reference lines (e.g. a target), drawn dashed in dark grey; not a data series, so not in the legend. */
+  hRules?: number[];
 }
 
 export interface LineChartOptions extends ChartOptions {
@@ -112,6 +116,7 @@ function positional(o: ChartOptions, axis: 'x' | 'y', field: string): Json {
   const log = axis === 'x' ? o.logX : o.logY;
   const type = axis === 'x' ? o.xType ?? 'quantitative' : 'quantitative';
   const enc: Json = { field: fieldRef(field), type, title: (axis === 'x' ? o.xTitle : o.yTitle) ?? field };
+  if (axis === 'x' && o.xSort) enc.sort = o.xSort;
   if (type === 'quantitative') {
     const scale: Json = {};
     // A "nice" log domain rounds out to whole decades, mostly empty at our sizes.
@@ -160,7 +165,8 @@ function errorBarLayer(o: ChartOptions, eb: ErrorBarOptions, filter?: Json): Jso
 }
 
 /** Wraps layers into a top-level spec, faceted or not. */
-function topLevel(o: ChartOptions, rows: Row[], layer: Json[]): TopLevelSpec {
+function topLevel(o: ChartOptions, rows: Row[], layerIn: Json[]): TopLevelSpec {
+  const layer = [...layerIn, ...(o.hRules ?? []).map((y) => ({ mark: { type: 'rule', color: '#333333', strokeDash: [2, 2], strokeWidth: 1 }, encoding: { y: { datum: y } } }))];
   const width = o.width ?? 360;
   const height = o.height ?? 240;
   const base: Json = {

@@ -134,7 +134,10 @@ test('F3: limits per size, convergence pairs and pattern verdicts', () => {
 test('fit issues: a limit at the bound of the fit is not read as a limit', () => {
   const f = F.fitOf(results, 'd64-l2-relu')!;
   assert.equal(F.fitIssue(f), null);
-  assert.match(F.fitIssue({ ...f, A0: 1 })!, /bound/);
+  assert.match(F.fitIssue({ ...f, limit_identified: false, at_bound: 'b = 100 (upper bound)', limit_bound: 0.13, limit_bound_side: 'upper' })!, /not identified.*b = 100/);
+  assert.equal(F.limitText({ ...f, limit_identified: false, limit_bound: 0.13, limit_bound_side: 'upper' }), 'not identified (A0 <= 0.13)');
+  // Tables written before fits reported identification: A0 at its bound is still caught.
+  assert.match(F.fitIssue({ ...f, limit_identified: undefined, A0: 1 })!, /bound/);
   assert.match(F.fitIssue({ ...f, r2: 0.2 })!, /explains little/);
 });
 

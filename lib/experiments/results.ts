@@ -57,9 +57,13 @@ export function runProfile(profile: string, opts: { recompute?: boolean } = {}):
 export type ResultsSource = 'fresh' | 'snapshot' | 'computed';
 
 function describeProvenance(manifest: Record<string, unknown>): string {
-  const agg = (manifest.aggregated ?? {}) as { date?: string; commit?: string };
-  const date = typeof agg.date === 'string' ? agg.date.slice(0, 10) : 'an unknown date';
-  return `aggregated on ${date} at commit ${typeof agg.commit === 'string' ? agg.commit.slice(0, 12) : 'unknown'}`;
+  const at = (p: unknown) => {
+    const o = (p ?? {}) as { date?: string; commit?: string };
+    return `${typeof o.date === 'string' ? o.date.slice(0, 10) : 'an unknown date'} at commit ${typeof o.commit === 'string' ? o.commit.slice(0, 12) : 'unknown'}`;
+  };
+  // A refitted snapshot: the measurements are older than the fits (lib/experiments/snapshot.ts).
+  if (manifest.refit) return `measured and first aggregated on ${at(manifest.measured_and_first_aggregated)}, fits redone on ${at(manifest.refit)}`;
+  return `aggregated on ${at(manifest.aggregated)}`;
 }
 
 /**

@@ -146,3 +146,16 @@ test('F3 at equal tokens per parameter and F2 at equal loss', () => {
   const byVocab = F.perVocabularyMeans([0.1, 0.3, 0.5, 0.7], [1, 1, 2, 2], 1);
   assert.deepEqual([...byVocab.entries()].map(([t, v]) => [t, Number(v.mean.toFixed(12)), v.n]), [[1, 0.2, 2], [2, 0.6, 2]]);
 });
+
+test('per-domain uncertainty: a row-clustered standard error, drawn when the measurement has it and said to be missing when not', () => {
+  const se = F.clusteredMeanSe([1, 1, 3, 3], 2);
+  assert.equal(se.mean, 2);
+  assert.equal(se.clusters, 2);
+  assert.ok(Math.abs(se.se - 1) < 1e-12); // row means 1 and 3: sd sqrt(2), / sqrt(2)
+  const res = syntheticResults();
+  assert.match(JSON.stringify(F.f3DomainSpec(res)), /no interval: these measurements predate/);
+  for (const m of res.measurements) for (const d of m.patterns.domains) d.activation_ratio_se = 0.01;
+  const spec = JSON.stringify(F.f3DomainSpec(res));
+  assert.match(spec, /"errorbar"/);
+  assert.match(spec, /clustered by evaluation row/);
+});

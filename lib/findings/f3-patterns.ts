@@ -96,16 +96,23 @@ export function f3DomainRows(results: Results): Row[] {
     const ds = measurementOf(results, run.id)?.patterns.domains ?? [];
     const mu = ds.reduce((s, d) => s + d.activation_ratio, 0) / Math.max(1, ds.length);
     return ds.map((d) => ({
-      act: ACT_LABEL[act], size: run.size, domain: d.domain, tokens: d.tokens, activation_ratio: round(d.activation_ratio), relative_to_mean: round(d.activation_ratio / mu - 1, 3), dead_ratio: round(d.dead_ratio),
+      act: ACT_LABEL[act], size: run.size, domain: d.domain, tokens: d.tokens, activation_ratio: round(d.activation_ratio),
+      // 95% interval from the row-clustered standard error, where the measurement recorded it.
+      activation_ratio_lo: d.activation_ratio_se !== undefined ? round(d.activation_ratio - 1.96 * d.activation_ratio_se) : null,
+      activation_ratio_hi: d.activation_ratio_se !== undefined ? round(d.activation_ratio + 1.96 * d.activation_ratio_se) : null,
+      relative_to_mean: round(d.activation_ratio / mu - 1, 3), dead_ratio: round(d.dead_ratio),
     }));
   }));
 }
 
 export function f3DomainSpec(results: Results): TopLevelSpec {
-  return lineChart(f3DomainRows(results), {
+  const rows = f3DomainRows(results);
+  const withSe = rows.some((r) => r.activation_ratio_lo !== null);
+  return lineChart(rows, {
+    ...(withSe ? { errorBars: { lower: 'activation_ratio_lo', upper: 'activation_ratio_hi' } } : {}),
     x: 'domain', xType: 'nominal', y: 'activation_ratio', color: 'size', colorTitle: 'model shape', colorScale: sizeColors(results),
     facet: { field: 'act', columns: 2, title: 'activation', independentY: true }, width: 300, height: 200,
-    title: 'Activation ratio per corpus domain (parallel lines: the domains rank alike at every size)', xTitle: 'domain', yTitle: 'activation ratio',
+    title: `Activation ratio per corpus domain (parallel lines: the domains rank alike at every size; ${withSe ? 'bars: 95% interval, clustered by evaluation row' : 'no interval: these measurements predate its recording'})`, xTitle: 'domain', yTitle: 'activation ratio',
   });
 }
 

@@ -70,9 +70,12 @@ export function refitSnapshot(profileName: string, opts: SnapshotOptions = {}): 
   const dir = snapshotDir(profileName);
   const old = readManifest(dir);
   const profile = getProfile(profileName);
+  // Taken before any table is rewritten: writing them makes the tree dirty until they are committed.
+  const now = provenance();
   const keep: Record<string, unknown> = {
+    aggregated: now,
     measured_and_first_aggregated: old.measured_and_first_aggregated ?? old.aggregated,
-    refit: { ...provenance(), note: 'fits and tables redone from the committed measurements (measure/*.json) with the code of this commit; nothing was trained or measured' },
+    refit: { ...now, note: 'fits and tables redone from the committed measurements (measure/*.json) with the code of this commit; nothing was trained or measured' },
     dirty_measurements: dirtyMeasurements(profileName, dir),
   };
   if (old.snapshot) keep.snapshot = old.snapshot;

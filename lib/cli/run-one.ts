@@ -4,7 +4,9 @@
 import { getProfile } from '../experiments/profiles';
 import { trainRun } from '../experiments/train-run';
 import { measureRunIfMissing } from '../experiments/measure-run';
+import { runDir } from '../experiments/paths';
 import { parseCli } from '../util/args';
+import { withLock } from '../util/lock';
 import { runCli, UserError } from '../util/errors';
 
 runCli(async () => {
@@ -13,6 +15,9 @@ runCli(async () => {
   const profile = getProfile(values.profile ?? process.env.SPARSING_PROFILE ?? 'default');
   const spec = profile.runs.find((r) => r.id === values.run);
   if (!spec) throw new UserError(`profile '${profile.name}' has no run '${values.run}'; runs: ${profile.runs.map((r) => r.id).join(', ')}`);
-  await trainRun(profile.name, spec, values.quiet);
-  await measureRunIfMissing(profile, spec, values.quiet);
+  // The run directory stays locked from training through measuring.
+  await withLock(runDir(profile.name, spec.id), ['run-one', ...process.argv.slice(2)].join(' '), async () => {
+    await trainRun(profile.name, spec, values.quiet);
+    await measureRunIfMissing(profile, spec, values.quiet);
+  });
 });

@@ -5,11 +5,13 @@ import * as path from 'node:path';
 import { presetConfig, presetNames } from '../model/presets';
 import { Activation } from '../model/config';
 import { train, TRAIN_DEFAULTS } from '../train/trainer';
+import { REBUILDABLE } from '../checkpoint/run-dir';
 import { numberFlag, parseCli } from '../util/args';
 import { runCli, UserError } from '../util/errors';
 
 const USAGE = `usage: train --preset NAME [--act relu|silu] --tokens N [--out DIR] [--seed N] [--batch N] [--seq-len N]
              [--lr X] [--warmup STEPS] [--decay FRACTION] [--eval-tokens N] [--ckpt-first TOKENS] [--ckpt-factor X] [--quiet]
+             [--rebuild FILE[,FILE]]  rebuild damaged run files from what is intact (${REBUILDABLE.join(', ')}); the damaged file is kept aside
 presets: ${presetNames().join(', ')}`;
 
 runCli(async () => {
@@ -17,7 +19,7 @@ runCli(async () => {
     preset: { type: 'string' }, act: { type: 'string', default: 'relu' }, tokens: { type: 'string' }, out: { type: 'string' },
     seed: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
     warmup: { type: 'string' }, decay: { type: 'string' }, 'eval-tokens': { type: 'string' },
-    'ckpt-first': { type: 'string' }, 'ckpt-factor': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+    'ckpt-first': { type: 'string' }, 'ckpt-factor': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' }, rebuild: { type: 'string' },
   }, USAGE);
   if (values.help) { process.stdout.write(USAGE + '\n'); return; }
   if (!values.preset) throw new UserError(`--preset is required\n${USAGE}`);
@@ -43,6 +45,8 @@ runCli(async () => {
     checkpointFirstTokens: numberFlag('ckpt-first', values['ckpt-first']) ?? TRAIN_DEFAULTS.checkpointFirstTokens,
     checkpointFactor: numberFlag('ckpt-factor', values['ckpt-factor']) ?? TRAIN_DEFAULTS.checkpointFactor,
     quiet: values.quiet,
+    rebuild: values.rebuild?.split(',').map((f) => f.trim()),
+    command: ['train', ...process.argv.slice(2)].join(' '),
   });
   process.stdout.write(JSON.stringify(summary) + '\n');
 });

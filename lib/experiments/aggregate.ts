@@ -4,11 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compareBaselines, fitLaw, slopeRows } from '../laws';
 import { writeFileAtomic } from '../util/atomic';
+import { damaged, readJsonChecked, Shape } from '../util/checked-read';
 import { provenance } from '../util/provenance';
 import { Row, writeTable } from '../util/tables';
 import { RunMeasurement } from './measure-run';
-import { measureFile, resultsDir, runDir } from './paths';
-import { DONE_FILE } from '../train/run-files';
+import { MANIFEST_FILE, measureFile, resultsDir, runDir } from './paths';
+import { DONE_FILE } from '../checkpoint/run-dir';
 import { Profile } from './profiles';
 
 /** Tokens-per-parameter points at which the slopes of fitted laws are compared (F3). */
@@ -17,11 +18,19 @@ export const SLOPE_TOKENS_PER_PARAM = [2, 5, 10, 20];
 /** A fitted limit above this sits at the upper bound (1) of the fit: not determined by the data. */
 export const A0_BOUND = 0.995;
 
-/** The per-run measurements of a profile, from its results folder or another folder of the same layout (a snapshot). */
+const MEASUREMENT_SHAPE: Shape = {
+  run: 'object', params: 'object', d_over_l: 'number', provenance: 'object', seconds: 'number', stabilised: 'object', trajectory: 'array', f0: 'array', patterns: 'object',
+};
+
+/** The measurements written so far, each checked as it is read; from the results folder or another folder of the same layout (a snapshot). */
 export function readMeasurements(profile: Profile, dir?: string): RunMeasurement[] {
   const file = (id: string) => (dir ? path.join(dir, 'measure', `${id}.json`) : measureFile(profile.name, id));
-  return profile.runs.filter((r) => fs.existsSync(file(r.id)))
-    .map((r) => JSON.parse(fs.readFileSync(file(r.id), 'utf8')) as RunMeasurement);
+  return profile.runs.filter((r) => fs.existsSync(file(r.id))).map((r) => {
+    const m = readJsonChecked<RunMeasurement>(file(r.id), MEASUREMENT_SHAPE,
+      `move it aside and rerun \`reproduce --profile ${profile.name}\` to measure run ${r.id} again (its checkpoints are intact)`);
+    if (m.run.id !== r.id) throw damaged(file(r.id), `it holds run '${m.run.id}'`, `move it aside and rerun \`reproduce --profile ${profile.name}\` to measure run ${r.id} again`);
+    return m;
+  });
 }
 
 /** The trajectory series a law is fitted to: method + parameter. */
@@ -104,7 +113,9 @@ export function timingTotals(runs: Row[]): Row {
   return { train_seconds_total: t.total, runs_with_train_time: t.runs_with_time, measure_seconds_total: m.total, runs: runs.length };
 }
 
-/** Writes every table; returns the file names written. */
+/** Writes every table, then the manifest (last: it lists each table's sha256, so a set of tables
+ * left half-replaced by a crash is detected when read); returns the file names written.
+ * `dir` defaults to the profile's results folder (a snapshot is refitted in place); `extra` adds manifest fields. */
 export function aggregate(profile: Profile, wallSeconds: number, dir = resultsDir(profile.name), extra: Row = {}): string[] {
   const ms = readMeasurements(profile, dir);
   const { fits, baselines, slopes } = fitTrajectories(ms);
@@ -114,11 +125,13 @@ export function aggregate(profile: Profile, wallSeconds: number, dir = resultsDi
     f0: ms.flatMap((m) => m.f0),
     fits, law_baselines: baselines, slopes,
   };
-  for (const [name, rows] of Object.entries(tables)) writeTable(path.join(dir, name), rows);
-  writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify({
+  const written: Record<string, { sha256: string; rows: number }> = {};
+  for (const [name, rows] of Object.entries(tables)) written[name] = writeTable(path.join(dir, name), rows);
+  writeFileAtomic(path.join(dir, MANIFEST_FILE), JSON.stringify({
     profile: profile.name, description: profile.description, measure: profile.measure, aggregated: provenance(), sweep_wall_seconds: wallSeconds,
+    tables: written,
     timings: timingTotals(tables.runs), ...extra,
     runs: ms.map((m) => ({ id: m.run.id, spec: m.run, provenance: m.provenance, train_seconds: trainSeconds(profile.name, m.run.id), measure_seconds: m.seconds })),
   }, null, 2) + '\n');
-  return [...Object.keys(tables).map((t) => `${t}.jsonl/.csv`), 'manifest.json'];
+  return [...Object.keys(tables).map((t) => `${t}.jsonl/.csv`), MANIFEST_FILE];
 }

@@ -18,3 +18,4 @@ export const resultsDir = (profile: string) => path.join(dataRoot(), 'results', 
 export const measureFile = (profile: string, id: string) => path.join(resultsDir(profile), 'measure', `${id}.json`);
 /** A committed copy of a profile's results (tables, measurements, figures): read when fresh results are absent. */
 export const snapshotDir = (profile: string) => path.join(projectRoot(), 'data', 'snapshots', profile);
+export const MANIFEST_FILE = 'manifest.json';

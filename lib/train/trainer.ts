@@ -1,25 +1,22 @@
 // Resumable training: AdamW, WSD schedule, planned checkpoints with validation loss, a JSONL log.
 // Batches are a pure function of (seed, step), so the saved state is weights + optimizer + step,
 // and a resumed run ends with exactly the weights of an uninterrupted one on the same backend.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tf, Tensor } from '../backend/tf';
+import { tf, Tensor, Variable } from '../backend/tf';
 import { initBackend } from '../backend/select';
 import { ModelConfig, paramCounts, validateConfig } from '../model/config';
 import { Model } from '../model/model';
-import { saveCheckpoint } from '../checkpoint/hf';
-import { encodeSafetensors, NamedTensor, readSafetensors } from '../checkpoint/safetensors';
+import { saveCheckpoint, toHFConfig } from '../checkpoint/hf';
+import { encodeSafetensors, NamedTensor } from '../checkpoint/safetensors';
+import { CheckpointMeta, DONE_FILE, LOG_FILE, META_FILE, readLog, REBUILDABLE, RUN_FILE, RunDirectory, RunJson, STATE_FILE } from '../checkpoint/run-dir';
 import { Corpus, evalSet, loadCorpus, trainBatch } from '../data';
-import { writeFileAtomic, publishDirAtomic } from '../util/atomic';
+import { writeFileAtomic } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { Progress } from '../util/progress';
 import { provenance } from '../util/provenance';
 import { AdamW, AdamWConfig } from './adamw';
 import { meanLoss } from './evaluate';
 import { checkpointSteps, LrSchedule, lrAt, stageAt } from './schedule';
-import {
-  CHECKPOINTS_DIR, CheckpointMeta, checkpointDirName, DONE_FILE, LOG_FILE, META_FILE, RUN_FILE, STATE_FILE, readLog,
-} from './run-files';
 
 export interface TrainOptions {
   runDir: string;
@@ -43,6 +40,10 @@ export interface TrainOptions {
   stopAfterSteps?: number;
   /** Corpus to use (tests pass a small one); by default the prepared project corpus. */
   corpus?: Corpus;
+  /** Damaged run files to rebuild from what is intact (run.json, done.json, log.jsonl, state.safetensors). */
+  rebuild?: string[];
+  /** Named in the run directory's lock (default: `train <runDir>`). */
+  command?: string;
 }
 
 export const TRAIN_DEFAULTS = {
@@ -72,7 +73,7 @@ export interface TrainSummary {
 
 /** The part of the options that defines the run: a rerun with other values is refused. */
 function identity(o: TrainOptions): Record<string, unknown> {
-  const { runDir: _r, quiet: _q, stopAfterSteps: _s, corpus: _c, stateEverySeconds: _e, ...rest } = o;
+  const { runDir: _r, quiet: _q, stopAfterSteps: _s, corpus: _c, stateEverySeconds: _e, rebuild: _b, command: _m, ...rest } = o;
   return rest;
 }
 
@@ -89,88 +90,103 @@ function validate(o: TrainOptions): void {
   if (!Number.isInteger(o.seed) || o.seed < 0) throw new UserError(`seed must be a non-negative integer, got ${o.seed}`);
 }
 
-function saveState(file: string, model: Model, opt: AdamW, step: number): void {
+function encodeState(model: Model, opt: AdamW, step: number): Uint8Array {
   const tensors = new Map<string, NamedTensor>();
   for (const [name, v] of model.params) {
     tensors.set(`param.${name}`, { data: v.dataSync() as Float32Array, shape: v.shape });
     tensors.set(`adam_m.${name}`, { data: opt.m.get(name)!.dataSync() as Float32Array, shape: v.shape });
     tensors.set(`adam_v.${name}`, { data: opt.v.get(name)!.dataSync() as Float32Array, shape: v.shape });
   }
-  writeFileAtomic(file, encodeSafetensors(tensors, { step: String(step) }));
+  return encodeSafetensors(tensors, { step: String(step) });
 }
 
-function loadState(file: string, model: Model, opt: AdamW): number {
-  const { tensors, metadata } = readSafetensors(file);
+/** Loads the resume state (validated by the run directory) into the model and optimizer; returns its step. */
+function loadState(rd: RunDirectory, model: Model, opt: AdamW, totalSteps: number): number {
+  const targets = new Map<string, Variable>();
   for (const [name, v] of model.params) {
-    for (const [prefix, target] of [['param', v], ['adam_m', opt.m.get(name)!], ['adam_v', opt.v.get(name)!]] as const) {
-      const t = tensors.get(`${prefix}.${name}`);
-      if (!t || t.data.length !== v.size) throw new UserError(`${file} does not match this model (${prefix}.${name}); delete it to restart the run`);
-      target.assign(tf.tensor(t.data, v.shape));
-    }
+    targets.set(`param.${name}`, v).set(`adam_m.${name}`, opt.m.get(name)!).set(`adam_v.${name}`, opt.v.get(name)!);
   }
-  const step = Number(metadata.step);
-  opt.step = step;
-  return step;
+  const state = rd.readState(new Map([...targets].map(([k, v]) => [k, v.size])), totalSteps);
+  if (!state) return 0;
+  for (const [k, v] of targets) v.assign(tf.tensor(state.tensors.get(k)!.data, v.shape));
+  opt.step = state.step;
+  return state.step;
+}
+
+/** For --rebuild FILE: a file that reads back fine is left alone; a damaged one is rebuilt (`fix`). */
+function rebuildIfDamaged(o: TrainOptions, name: string, read: () => unknown, fix: () => void): void {
+  if (!o.rebuild?.includes(name)) return;
+  try {
+    read();
+    if (!o.quiet) process.stderr.write(`${path.basename(o.runDir)}: ${name} reads back fine; nothing to rebuild\n`);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    fix();
+  }
 }
 
 export async function train(o: TrainOptions): Promise<TrainSummary> {
   validate(o);
+  for (const f of o.rebuild ?? []) if (!REBUILDABLE.includes(f)) throw new UserError(`--rebuild accepts ${REBUILDABLE.join(', ')}; got '${f}'`);
   await initBackend({ quiet: o.quiet });
-  const t0 = Date.now();
-  const runName = path.basename(o.runDir);
-  fs.mkdirSync(o.runDir, { recursive: true });
-  const runFile = path.join(o.runDir, RUN_FILE);
-  const id = identity(o);
-  if (fs.existsSync(runFile)) {
-    const prev = JSON.parse(fs.readFileSync(runFile, 'utf8')) as { options: Record<string, unknown> };
-    if (JSON.stringify(prev.options) !== JSON.stringify(id)) {
-      throw new UserError(`${o.runDir} holds a run with different settings; choose another output directory or delete it`);
-    }
+  const rd = new RunDirectory(o.runDir);
+  try {
+    rd.open(o.command ?? `train --out ${o.runDir}`);
+    return await trainIn(rd, o);
+  } catch (e) {
+    throw rd.failed(e);
+  } finally {
+    rd.close();
   }
+}
+
+async function trainIn(rd: RunDirectory, o: TrainOptions): Promise<TrainSummary> {
+  const t0 = Date.now();
+  const runName = rd.name;
+  const id = identity(o);
   const corpus = o.corpus ?? loadCorpus();
   const tokensPerStep = o.batchSize * o.seqLen;
   const totalSteps = Math.max(1, Math.round(o.totalTokens / tokensPerStep));
   const sched: LrSchedule = { lr: o.lr, warmupSteps: o.warmupSteps, totalSteps, decayFraction: o.decayFraction, minLrRatio: o.minLrRatio };
   const ckptSteps = new Set(checkpointSteps(tokensPerStep, totalSteps, o.checkpointFirstTokens, o.checkpointFactor));
-  if (!fs.existsSync(runFile)) {
-    writeFileAtomic(runFile, JSON.stringify({
-      options: id, params: paramCounts(o.model), tokens_per_step: tokensPerStep, total_steps: totalSteps,
-      checkpoint_steps: [...ckptSteps], corpus_hash: corpus.hash, provenance: provenance(),
-    }, null, 2) + '\n');
+  const runJson: RunJson = {
+    options: id, params: { ...paramCounts(o.model) }, tokens_per_step: tokensPerStep, total_steps: totalSteps,
+    checkpoint_steps: [...ckptSteps], corpus_hash: corpus.hash, provenance: { ...provenance() },
+  };
+  rebuildIfDamaged(o, RUN_FILE, () => rd.readRun(), () => rd.rebuildRun(runJson, (s) => lrAt(sched, s), o.seed, JSON.stringify(toHFConfig(o.model))));
+  const prev = rd.readRun();
+  if (prev && JSON.stringify(prev.options) !== JSON.stringify(id)) {
+    throw new UserError(`${o.runDir} holds a run with different settings (see its ${RUN_FILE}); rerun with the flags it was trained with, or start afresh with a new --out`);
   }
-  const doneFile = path.join(o.runDir, DONE_FILE);
-  if (fs.existsSync(doneFile)) {
-    const done = JSON.parse(fs.readFileSync(doneFile, 'utf8')) as TrainSummary;
+  if (!prev) rd.writeRun(runJson);
+  rebuildIfDamaged(o, DONE_FILE, () => rd.readDone(), () => rd.moveAside(DONE_FILE));
+  const done = rd.readDone();
+  if (done) {
     if (!o.quiet) process.stderr.write(`${runName}: already finished (${done.steps} steps), nothing to do\n`);
-    return { ...done, resumedFromStep: done.steps, stoppedEarly: false, seconds: 0 };
+    return { ...done, runDir: o.runDir, resumedFromStep: done.steps, stoppedEarly: false, seconds: 0 };
   }
 
   const model = new Model(o.model, { seed: o.seed });
   const opt = new AdamW(o.optimizer, model.params, (name) => model.specs.find((s) => s.name === name)?.kind !== 'norm');
-  const stateFile = path.join(o.runDir, STATE_FILE);
-  let step = 0;
-  if (fs.existsSync(stateFile)) {
-    step = loadState(stateFile, model, opt);
-    if (!o.quiet) process.stderr.write(`${runName}: resuming at step ${step} of ${totalSteps}\n`);
-  }
-  // Drop log rows written after the saved state (they will be recomputed identically).
-  const logFile = path.join(o.runDir, LOG_FILE);
-  const kept = readLog(o.runDir).filter((r) => (r.step as number) <= step);
-  writeFileAtomic(logFile, kept.map((r) => JSON.stringify(r) + '\n').join(''));
-  const log = (row: Record<string, unknown>) => fs.appendFileSync(logFile, JSON.stringify(row) + '\n');
+  rebuildIfDamaged(o, STATE_FILE, () => loadState(rd, model, opt, totalSteps), () => rd.moveAside(STATE_FILE));
+  let step = loadState(rd, model, opt, totalSteps);
+  if (step > 0 && !o.quiet) process.stderr.write(`${runName}: resuming at step ${step} of ${totalSteps}\n`);
+  rebuildIfDamaged(o, LOG_FILE, () => readLog(rd.dir), () => rd.salvageLog());
+  // Log rows after the saved state are dropped (they will be recomputed identically); the rows kept
+  // give the running train loss and the last validation loss, as an uninterrupted run has them.
+  const kept = rd.resumeLog(step);
+  const lastCkptStep = Math.max(0, ...[...ckptSteps].filter((s) => s <= step));
+  const since = kept.filter((r) => r.kind === 'train' && (r.step as number) > lastCkptStep);
+  const ckptRows = kept.filter((r) => r.kind === 'checkpoint');
 
   const val = evalSet(corpus, { tokens: o.evalTokens, context: o.seqLen });
   const startStep = step;
   const progress = new Progress(runName, totalSteps, 5000, o.quiet);
   let lastState = Date.now();
-  let lossSinceCkpt = 0;
-  let nSinceCkpt = 0;
-  let lastValLoss = NaN;
+  let lossSinceCkpt = since.reduce((a, r) => a + (r.loss as number), 0);
+  let nSinceCkpt = since.length;
+  let lastValLoss = ckptRows.length ? ckptRows[ckptRows.length - 1].val_loss as number : NaN;
   let stoppedEarly = false;
-  const lastGood = () => {
-    const steps = [...ckptSteps].filter((s) => s <= step);
-    return steps.length ? path.join(o.runDir, CHECKPOINTS_DIR, checkpointDirName(steps[steps.length - 1] * tokensPerStep)) : 'none yet';
-  };
 
   const vars = [...model.params.values()];
   const nameOf = new Map([...model.params].map(([n, v]) => [v.name, n]));
@@ -183,7 +199,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
     value.dispose();
     if (!Number.isFinite(loss)) {
       tf.dispose(grads);
-      throw new UserError(`loss is ${loss} at step ${step + 1} (tokens ${(step + 1) * tokensPerStep}); stopped. The last good checkpoint is ${lastGood()}; try a lower learning rate`);
+      throw new UserError(`loss is ${loss} at step ${step + 1} (tokens ${(step + 1) * tokensPerStep}); stopped. The last good checkpoint is ${rd.lastGood()}; try a lower learning rate`);
     }
     const named = new Map<string, Tensor>();
     for (const [k, g] of Object.entries(grads)) named.set(nameOf.get(k)!, g);
@@ -192,7 +208,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
     step += 1;
     lossSinceCkpt += loss;
     nSinceCkpt += 1;
-    log({ kind: 'train', step, tokens: step * tokensPerStep, loss, lr, grad_norm: gradNorm, elapsed_s: (Date.now() - t0) / 1000 });
+    rd.appendLog({ kind: 'train', step, tokens: step * tokensPerStep, loss, lr, grad_norm: gradNorm, elapsed_s: (Date.now() - t0) / 1000 });
     const tps = ((step - startStep) * tokensPerStep) / Math.max(1e-3, (Date.now() - t0) / 1000);
     progress.update(step, `loss ${loss.toFixed(3)} ${Math.round(tps)} tok/s`, startStep);
 
@@ -202,18 +218,18 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
       const meta: CheckpointMeta = {
         step, tokens, val_loss: lastValLoss, train_loss: lossSinceCkpt / nSinceCkpt, lr, stage: stageAt(sched, step), seed: o.seed, run: runName,
       };
-      const dir = path.join(o.runDir, CHECKPOINTS_DIR, checkpointDirName(tokens));
-      publishDirAtomic(dir, (tmp) => {
+      rd.publishCheckpoint(tokens, (tmp) => {
         saveCheckpoint(model, tmp, { step: String(step), tokens: String(tokens) });
-        fs.writeFileSync(path.join(tmp, META_FILE), JSON.stringify(meta, null, 2) + '\n');
+        writeFileAtomic(path.join(tmp, META_FILE), JSON.stringify(meta, null, 2) + '\n');
       });
-      saveState(stateFile, model, opt, step);
+      // Logged before the state is saved, so a resumed run's log has every checkpoint row once.
+      rd.appendLog({ kind: 'checkpoint', ...meta, elapsed_s: (Date.now() - t0) / 1000 });
+      rd.writeState(encodeState(model, opt, step), step);
       lastState = Date.now();
-      log({ kind: 'checkpoint', ...meta, elapsed_s: (Date.now() - t0) / 1000 });
       lossSinceCkpt = 0;
       nSinceCkpt = 0;
     } else if (Date.now() - lastState > o.stateEverySeconds * 1000) {
-      saveState(stateFile, model, opt, step);
+      rd.writeState(encodeState(model, opt, step), step);
       lastState = Date.now();
     }
   }
@@ -223,7 +239,7 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
     checkpoints: [...ckptSteps].filter((s) => s <= step).length, resumedFromStep: startStep, stoppedEarly, seconds,
   };
   if (!stoppedEarly) {
-    writeFileAtomic(doneFile, JSON.stringify(summary, null, 2) + '\n');
+    rd.writeDone(summary);
     progress.done(`done: ${step} steps, val loss ${lastValLoss.toFixed(4)}, ${seconds.toFixed(1)} s`);
   }
   model.dispose();

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Executes notebooks headlessly on the repository's tslab kernel and fails if any cell fails.
 #
-#   scripts/run-notebooks.sh [--out DIR] [--timeout SEC] [--fail-fast] [NOTEBOOK.ipynb ...]
+#   scripts/run-notebooks.sh [--out DIR] [--timeout SEC] [--fail-fast] [--overwrite-committed] [NOTEBOOK.ipynb ...]
 #
 # Default: every notebooks/*.ipynb, executed IN PLACE, so the committed notebooks carry the
 # outputs of the last full run and read well on GitHub. A notebook is rewritten only when all its
 # cells succeed; one that fails keeps its previous outputs and the cell's error is printed here.
+# In place, the committed outputs never silently change profile: the profile (SPARSING_PROFILE,
+# default `default`) must be the one recorded in each notebook's metadata, the notebooks may not
+# fall back to computing `smoke` (SPARSING_NO_FALLBACK=1), and figures are embedded as PNG only
+# (SPARSING_STATIC_FIGURES=1). --overwrite-committed allows another profile's outputs in place.
 # --out DIR writes the executed copies to DIR instead and leaves notebooks/ untouched (for CI, or
 # to try the smoke profile without replacing the committed default-profile outputs).
+# Executed notebooks get their execution counts (tslab's replies carry none) and the profile in
+# their metadata (sparsing_law.profile).
 # --timeout SEC is the limit per cell (default $NOTEBOOK_CELL_TIMEOUT, else 1800).
 # The environment passes through to the kernels, e.g.
 #   SPARSING_PROFILE=smoke scripts/run-notebooks.sh --out /tmp/executed
@@ -17,9 +23,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT=""
 TIMEOUT="${NOTEBOOK_CELL_TIMEOUT:-1800}"
 FAIL_FAST=0
+OVERWRITE=0
 NOTEBOOKS=()
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -28,6 +35,7 @@ while [[ $# -gt 0 ]]; do
     --timeout) TIMEOUT="$2"; shift 2 ;;
     --timeout=*) TIMEOUT="${1#--timeout=}"; shift ;;
     --fail-fast) FAIL_FAST=1; shift ;;
+    --overwrite-committed) OVERWRITE=1; shift ;;
     -h|--help) usage; exit 0 ;;
     -*) echo "run-notebooks: unknown option $1" >&2; usage >&2; exit 2 ;;
     *) NOTEBOOKS+=("$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"); shift ;;
@@ -66,15 +74,51 @@ ARGS=(--config "$ROOT/kernel-setup/nbconvert_config.py"
   --ExecutePreprocessor.timeout="$TIMEOUT"
   --ExecutePreprocessor.startup_timeout=120
   --ExecutePreprocessor.record_timing=False)
+PROFILE="${SPARSING_PROFILE:-default}"
+# Reads or writes notebook metadata with the python3 that jupyter runs on.
+nb_profile() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("metadata",{}).get("sparsing_law",{}).get("profile",""))' "$1"; }
+# Execution counts in cell order (one kernel ran them in that order) and the profile in the metadata.
+nb_stamp() {
+  python3 - "$1" "$PROFILE" <<'PY'
+import json, sys
+path, profile = sys.argv[1], sys.argv[2]
+nb = json.load(open(path))
+n = 0
+for c in nb["cells"]:
+    if c["cell_type"] != "code":
+        continue
+    n += 1
+    c["execution_count"] = n
+    for o in c.get("outputs", []):
+        if o.get("output_type") == "execute_result":
+            o["execution_count"] = n
+nb.setdefault("metadata", {})["sparsing_law"] = {"profile": profile}
+with open(path, "w") as f:
+    json.dump(nb, f, indent=1, ensure_ascii=False)
+    f.write("\n")
+PY
+}
 if [[ -n "$OUT" ]]; then
   mkdir -p "$OUT"
   OUT="$(cd "$OUT" && pwd)"
   ARGS+=(--output-dir "$OUT")
 else
   ARGS+=(--inplace)
+  if [[ $OVERWRITE -eq 0 ]]; then
+    for nb in "${NOTEBOOKS[@]}"; do
+      committed="$(nb_profile "$nb")"
+      if [[ -n "$committed" && "$committed" != "$PROFILE" ]]; then
+        echo "run-notebooks: ${nb#"$ROOT"/} shows the '$committed' profile; running it in place with '$PROFILE' would replace those outputs." >&2
+        echo "  use --out DIR to try another profile, or --overwrite-committed to replace them on purpose" >&2
+        exit 2
+      fi
+    done
+    export SPARSING_NO_FALLBACK=1
+  fi
+  export SPARSING_STATIC_FIGURES="${SPARSING_STATIC_FIGURES:-1}"
 fi
 
-echo "run-notebooks: ${#NOTEBOOKS[@]} notebook(s), per-cell timeout ${TIMEOUT}s, profile ${SPARSING_PROFILE:-(unset)}, output ${OUT:-in place}"
+echo "run-notebooks: ${#NOTEBOOKS[@]} notebook(s), per-cell timeout ${TIMEOUT}s, profile $PROFILE, output ${OUT:-in place}"
 FAILED=()
 START_ALL=$SECONDS
 LOG="$(mktemp)"
@@ -87,6 +131,7 @@ for nb in "${NOTEBOOKS[@]}"; do
   # interactively. On failure nbconvert's stderr ends with the failing cell and its error; tslab
   # reports compile errors and console output as cell output, shown above the error here.
   if jupyter nbconvert "${ARGS[@]}" "$nb" >"$LOG" 2>&1; then
+    if [[ -n "$OUT" ]]; then nb_stamp "$OUT/$(basename "$nb")"; else nb_stamp "$nb"; fi
     echo "   ok ($((SECONDS - start)) s)"
   else
     # Keep the failing cell, its output (printed by the config's hook) and the error; skip Python's

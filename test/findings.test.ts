@@ -134,7 +134,10 @@ test('F3: limits per size, convergence pairs and pattern verdicts', () => {
 test('fit issues: a limit at the bound of the fit is not read as a limit', () => {
   const f = F.fitOf(results, 'd64-l2-relu')!;
   assert.equal(F.fitIssue(f), null);
-  assert.match(F.fitIssue({ ...f, A0: 1 })!, /bound/);
+  assert.match(F.fitIssue({ ...f, limit_identified: false, at_bound: 'b = 100 (upper bound)', limit_bound: 0.13, limit_bound_side: 'upper' })!, /not identified.*b = 100/);
+  assert.equal(F.limitText({ ...f, limit_identified: false, limit_bound: 0.13, limit_bound_side: 'upper' }), 'not identified (A0 <= 0.13)');
+  // Tables written before fits reported identification: A0 at its bound is still caught.
+  assert.match(F.fitIssue({ ...f, limit_identified: undefined, A0: 1 })!, /bound/);
   assert.match(F.fitIssue({ ...f, r2: 0.2 })!, /explains little/);
 });
 
@@ -183,7 +186,8 @@ test('trend and crossing helpers', () => {
   assert.ok(Math.abs(exact.slope - 0.5) < 1e-12 && exact.se < 1e-12 && exact.significant);
   const flat = F.lineWithSe(x, [1, 1.1, 0.9, 1.05, 0.95]);
   assert.equal(flat.significant, false);
-  assert.equal(F.tCritical95(3), 3.182);
+  assert.ok(Math.abs(F.tCritical95(3) - 3.182446305284263) < 1e-12);
+  assert.ok(Math.abs(F.tCritical95(40) - 2.021075390306273) < 1e-12); // the old table said 1.96 beyond 30 dof
   // Crossing: interpolated between the last point above the target and the first below.
   const c = F.crossingFromRight([{ x: 0.1, y: 1.2 }, { x: 0.2, y: 1.02 }, { x: 0.3, y: 1.0 }, { x: 0.4, y: 1.0 }], 1.01)!;
   assert.ok(Math.abs(c.x - 0.25) < 1e-12 && !c.censored);

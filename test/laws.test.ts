@@ -110,7 +110,9 @@ test('deterministic: same data and seed give the same row; the seed moves only t
   const c = fitLaw(pts, { act: 'silu', replicates: 80, seed: 6 });
   assert.equal(c.A0, a.A0);
   assert.equal(c.c, a.c);
-  assert.notEqual(c.A0_lo, a.A0_lo);
+  // The bootstrap interval moves with the seed; the profile-likelihood interval of A0 does not.
+  assert.notEqual(c.A0_boot_lo, a.A0_boot_lo);
+  assert.equal(c.A0_lo, a.A0_lo);
 });
 
 test('uncertainty methods: points bootstrap and covariance give sensible intervals', () => {
@@ -120,13 +122,15 @@ test('uncertainty methods: points bootstrap and covariance give sensible interva
   const cov = fitLaw(pts, { act: 'silu', uncertainty: 'covariance' });
   const none = fitLaw(pts, { act: 'silu', uncertainty: 'none' });
   for (const f of [boot, cov]) {
-    assert.ok(f.A0_lo < f.A0 && f.A0 < f.A0_hi, f.uncertainty_method);
-    assert.ok(f.A0_hi - f.A0_lo < 0.01, `${f.uncertainty_method}: interval too wide`);
+    assert.ok(f.A0_boot_lo < f.A0 && f.A0 < f.A0_boot_hi, f.uncertainty_method);
+    assert.ok(f.A0_boot_hi - f.A0_boot_lo < 0.01, `${f.uncertainty_method}: interval too wide`);
   }
   assert.match(boot.uncertainty_method, /bootstrap over points/);
   assert.match(cov.uncertainty_method, /covariance/);
-  assert.ok(Number.isNaN(none.A0_lo));
+  assert.ok(Number.isNaN(none.A0_boot_lo));
   assert.equal(none.uncertainty_method, 'none');
+  // The profile-likelihood interval of the limit needs no replicates.
+  assert.ok(none.A0_lo < none.A0 && none.A0 < none.A0_hi);
 });
 
 test('warmup: the SiLU dip is dropped by the default rule, and leaving it in hurts', () => {

@@ -19,7 +19,8 @@ import {
 const USAGE = `usage: fit-law --input FILE.csv|.tsv|.jsonl|.json --act relu|silu [options]
   --unit tokens|M|B         unit of the tokens column (default tokens)
   --report-unit tokens|M|B  unit of D in the reported parameters (default B, the paper's)
-  --warmup RULE             extremum (default) | none | first:N | min:X (X in --unit)
+  --warmup RULE             extremum (default: warmup-stage rows, points before the extremum, leading
+                            outliers to the law; the output lists what was dropped) | none | first:N | min:X (X in --unit)
   --uncertainty METHOD      bootstrap-residual (default) | bootstrap-points | covariance | none
   --replicates N            bootstrap replicates (default 200)
   --seed N                  bootstrap seed (default 0)
@@ -127,6 +128,7 @@ function render(fit: LawFit, cmp: CompareRow[], conv: ReturnType<typeof converge
   const u = fit.unit === 'tokens' ? 'tokens' : `${fit.unit} tokens`;
   const params: unknown[][] = [
     ['A0', fit.A0, fit.A0_lo, fit.A0_hi],
+    ['A0 (' + fit.uncertainty_method.split(' (')[0] + ')', fit.A0, fit.A0_boot_lo, fit.A0_boot_hi],
     ['alpha', fit.alpha, fit.alpha_lo, fit.alpha_hi],
     ...(fit.b === null ? [] : [['b', fit.b, fit.b_lo, fit.b_hi]]),
     ['c', fit.c, fit.c_lo, fit.c_hi],
@@ -134,19 +136,26 @@ function render(fit: LawFit, cmp: CompareRow[], conv: ReturnType<typeof converge
   const lvl = `${Math.round(fit.ci_level * 100)}%`;
   return [
     `${fit.law} law  A(D) = ${fit.formula}   (D in ${u})`,
-    `points: ${fit.n_used} used, ${fit.n_dropped} dropped as warmup (${fit.warmup_rule})`,
+    `points: ${fit.n_used} used (D ${fmt(fit.D_min)} to ${fmt(fit.D_max)} ${u}), ${fit.n_dropped} dropped as warmup (${fit.warmup_rule})`,
     table(['param', 'value', `${lvl} lo`, `${lvl} hi`], params),
     `MAE ${fmt(fit.mae)}  MSE ${fmt(fit.mse)}  R^2 ${fmt(fit.r2)}  solver: ${fit.solver_stop} after ${fit.iterations} iterations, best of ${fit.starts} starts`,
-    `uncertainty: ${fit.uncertainty_method}`,
+    `uncertainty: A0 by ${fit.A0_interval_method}; the other parameters by ${fit.uncertainty_method}`,
+    fit.limit_identified
+      ? `limit: A0 = ${fmt(fit.A0)} [${fmt(fit.A0_lo)}, ${fmt(fit.A0_hi)}] (identified)`
+      : `limit: NOT IDENTIFIED; the data support only A0 ${fit.limit_bound_side === 'upper' ? '<=' : '>='} ${fmt(fit.limit_bound)}`,
+    ...(fit.warnings ? [`warnings: ${fit.warnings}`] : []),
     '',
-    'against the baselines (same points):',
+    'against the baselines (same points; AICc charges each parameter, lower is better):',
     table(
-      ['law', 'formula', 'limit', 'MAE', 'MSE', 'R^2', 'params', 'rank MSE'],
-      cmp.map((r) => [r.law, r.formula, r.limit, r.mae, r.mse, r.r2, r.n_params, r.rank_mse]),
+      ['law', 'formula', 'limit', 'MAE', 'MSE', 'R^2', 'params', 'AICc', 'rank MSE', 'rank AICc'],
+      cmp.map((r) => [r.law, r.formula, r.limit, r.mae, r.mse, r.r2, r.n_params, r.aicc, r.rank_mse, r.rank_aicc]),
     ),
     '',
-    `within ${fmt(conv.eps)} of A0 after ${fmt(conv.D_within_eps)} ${u} [${fmt(conv.D_within_eps_lo)}, ${fmt(conv.D_within_eps_hi)}]` +
-      (conv.tokens_per_param_within_eps === null ? '' : ` = ${fmt(conv.tokens_per_param_within_eps)} tokens per parameter`),
+    // A quantity derived from a limit the data do not determine is no number either.
+    fit.limit_identified
+      ? `within ${fmt(conv.eps)} of A0 after ${fmt(conv.D_within_eps)} ${u} [${fmt(conv.D_within_eps_lo)}, ${fmt(conv.D_within_eps_hi)}]` +
+        (conv.tokens_per_param_within_eps === null ? '' : ` = ${fmt(conv.tokens_per_param_within_eps)} tokens per parameter`)
+      : `data to come within ${fmt(conv.eps)} of A0: not computed (the limit is not identified)`,
   ].join('\n');
 }
 

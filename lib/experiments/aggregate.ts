@@ -8,7 +8,8 @@ import { damaged, readJsonChecked, Shape } from '../util/checked-read';
 import { provenance } from '../util/provenance';
 import { Row, writeTable } from '../util/tables';
 import { RunMeasurement } from './measure-run';
-import { MANIFEST_FILE, measureFile, resultsDir } from './paths';
+import { MANIFEST_FILE, measureFile, resultsDir, runDir } from './paths';
+import { DONE_FILE } from '../checkpoint/run-dir';
 import { Profile } from './profiles';
 
 /** Tokens-per-parameter points at which the slopes of fitted laws are compared (F3). */
@@ -21,12 +22,13 @@ const MEASUREMENT_SHAPE: Shape = {
   run: 'object', params: 'object', d_over_l: 'number', provenance: 'object', seconds: 'number', stabilised: 'object', trajectory: 'array', f0: 'array', patterns: 'object',
 };
 
-/** The measurements written so far, each checked as it is read. */
-export function readMeasurements(profile: Profile): RunMeasurement[] {
-  return profile.runs.filter((r) => fs.existsSync(measureFile(profile.name, r.id))).map((r) => {
-    const m = readJsonChecked<RunMeasurement>(measureFile(profile.name, r.id), MEASUREMENT_SHAPE,
+/** The measurements written so far, each checked as it is read; from the results folder or another folder of the same layout (a snapshot). */
+export function readMeasurements(profile: Profile, dir?: string): RunMeasurement[] {
+  const file = (id: string) => (dir ? path.join(dir, 'measure', `${id}.json`) : measureFile(profile.name, id));
+  return profile.runs.filter((r) => fs.existsSync(file(r.id))).map((r) => {
+    const m = readJsonChecked<RunMeasurement>(file(r.id), MEASUREMENT_SHAPE,
       `move it aside and rerun \`reproduce --profile ${profile.name}\` to measure run ${r.id} again (its checkpoints are intact)`);
-    if (m.run.id !== r.id) throw damaged(measureFile(profile.name, r.id), `it holds run '${m.run.id}'`, `move it aside and rerun \`reproduce --profile ${profile.name}\` to measure run ${r.id} again`);
+    if (m.run.id !== r.id) throw damaged(file(r.id), `it holds run '${m.run.id}'`, `move it aside and rerun \`reproduce --profile ${profile.name}\` to measure run ${r.id} again`);
     return m;
   });
 }
@@ -36,7 +38,7 @@ export function seriesOf(row: Row): string {
   return row.method === 'ppl-p-stable' ? 'ppl-1%-stable' : row.method === 'cett' ? `cett-${row.param}` : String(row.method);
 }
 
-function runSummary(m: RunMeasurement, fits: Row[]): Row {
+function runSummary(profileName: string, m: RunMeasurement, fits: Row[]): Row {
   const traj = m.trajectory;
   const stable = traj.filter((r) => r.method === 'ppl-p-stable');
   const last = stable[stable.length - 1] ?? {};
@@ -50,11 +52,25 @@ function runSummary(m: RunMeasurement, fits: Row[]): Row {
     final_val_loss: (last as Row).val_loss ?? null, stabilised_cett: m.stabilised.cett, saturated: m.stabilised.saturated,
     last_ratio: (last as Row).activation_ratio ?? null, last_ppl_ratio: (last as Row).ppl_ratio ?? null,
     A0: (fit as Row).A0 ?? null, A0_lo: (fit as Row).A0_lo ?? null, A0_hi: (fit as Row).A0_hi ?? null, fit_r2: (fit as Row).r2 ?? null,
-    // A limit pinned at the bound of 1 means the curve has not bent over yet: the data do not determine A0.
-    A0_at_bound: typeof (fit as Row).A0 === 'number' ? ((fit as Row).A0 as number) > A0_BOUND : null,
+    // A fit with a parameter at a bound does not determine A0: only a one-sided bound is reported.
+    limit_identified: (fit as Row).limit_identified ?? null, limit_bound_side: (fit as Row).limit_bound_side ?? null, limit_bound: (fit as Row).limit_bound ?? null,
+    fit_warnings: (fit as Row).warnings ?? null,
     final_dead_ratio: zero.length ? zero[zero.length - 1].dead_ratio : null,
-    measure_seconds: m.seconds, backend: m.provenance.backend,
+    train_seconds: trainSeconds(profileName, m.run.id), measure_seconds: m.seconds, backend: m.provenance.backend,
   };
+}
+
+/**
+ * Seconds the trainer spent on a run, from its done.json (null when the run folder is not here).
+ * A run resumed after an interruption records only its last session.
+ */
+export function trainSeconds(profileName: string, id: string): number | null {
+  try {
+    const done = JSON.parse(fs.readFileSync(path.join(runDir(profileName, id), DONE_FILE), 'utf8')) as { seconds?: unknown };
+    return typeof done.seconds === 'number' ? done.seconds : null;
+  } catch {
+    return null;
+  }
 }
 
 export function fitTrajectories(ms: RunMeasurement[]): { fits: Row[]; baselines: Row[]; slopes: Row[] } {
@@ -67,8 +83,9 @@ export function fitTrajectories(ms: RunMeasurement[]): { fits: Row[]; baselines:
       bySeries.get(key)!.push(r);
     }
     for (const [series, rows] of bySeries) {
+      // The stage travels with each point: checkpoints taken during the learning-rate warmup are left out.
       const pts = rows.filter((r) => typeof r.tokens === 'number' && typeof r.activation_ratio === 'number')
-        .map((r) => ({ D: r.tokens as number, A: r.activation_ratio as number }));
+        .map((r) => ({ D: r.tokens as number, A: r.activation_ratio as number, stage: typeof r.stage === 'string' ? r.stage : null }));
       const base = { run: m.run.id, preset: m.run.preset, act: m.run.act, seed: m.run.seed, d_over_l: m.d_over_l, non_embedding_params: m.params.nonEmbedding, series };
       try {
         const fit = fitLaw(pts, { act: m.run.act, unit: 'tokens', reportUnit: 'M', seed: 0 });
@@ -85,14 +102,25 @@ export function fitTrajectories(ms: RunMeasurement[]): { fits: Row[]; baselines:
   return { fits, baselines, slopes };
 }
 
+/** Sums of the per-run seconds (CPU-parallel runs overlap: sweep_wall_seconds is the wall clock of the last sweep). */
+export function timingTotals(runs: Row[]): Row {
+  const sum = (k: string) => {
+    const v = runs.map((r) => r[k]).filter((x): x is number => typeof x === 'number');
+    return { total: v.length ? v.reduce((s, x) => s + x, 0) : null, runs_with_time: v.length };
+  };
+  const t = sum('train_seconds');
+  const m = sum('measure_seconds');
+  return { train_seconds_total: t.total, runs_with_train_time: t.runs_with_time, measure_seconds_total: m.total, runs: runs.length };
+}
+
 /** Writes every table, then the manifest (last: it lists each table's sha256, so a set of tables
- * left half-replaced by a crash is detected when read); returns the file names written. */
-export function aggregate(profile: Profile, wallSeconds: number): string[] {
-  const dir = resultsDir(profile.name);
-  const ms = readMeasurements(profile);
+ * left half-replaced by a crash is detected when read); returns the file names written.
+ * `dir` defaults to the profile's results folder (a snapshot is refitted in place); `extra` adds manifest fields. */
+export function aggregate(profile: Profile, wallSeconds: number, dir = resultsDir(profile.name), extra: Row = {}): string[] {
+  const ms = readMeasurements(profile, dir);
   const { fits, baselines, slopes } = fitTrajectories(ms);
   const tables: Record<string, Row[]> = {
-    runs: ms.map((m) => runSummary(m, fits)),
+    runs: ms.map((m) => runSummary(profile.name, m, fits)),
     trajectory: ms.flatMap((m) => m.trajectory),
     f0: ms.flatMap((m) => m.f0),
     fits, law_baselines: baselines, slopes,
@@ -102,7 +130,8 @@ export function aggregate(profile: Profile, wallSeconds: number): string[] {
   writeFileAtomic(path.join(dir, MANIFEST_FILE), JSON.stringify({
     profile: profile.name, description: profile.description, measure: profile.measure, aggregated: provenance(), sweep_wall_seconds: wallSeconds,
     tables: written,
-    runs: ms.map((m) => ({ id: m.run.id, spec: m.run, provenance: m.provenance, measure_seconds: m.seconds })),
+    timings: timingTotals(tables.runs), ...extra,
+    runs: ms.map((m) => ({ id: m.run.id, spec: m.run, provenance: m.provenance, train_seconds: trainSeconds(profile.name, m.run.id), measure_seconds: m.seconds })),
   }, null, 2) + '\n');
   return [...Object.keys(tables).map((t) => `${t}.jsonl/.csv`), MANIFEST_FILE];
 }

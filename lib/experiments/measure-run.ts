@@ -16,6 +16,7 @@ import { writeFileAtomic, WriteFailure } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { Progress } from '../util/progress';
 import { provenance } from '../util/provenance';
+import { clusteredMeanSe } from '../findings/stats';
 import { measureFile, runDir } from './paths';
 import { Profile, RunSpec } from './profiles';
 
@@ -37,7 +38,8 @@ export interface RunMeasurement {
   f0: Record<string, unknown>[];           // final checkpoint, every method and knob
   patterns: {
     layers: { layer: number; frequency_sorted: number[] }[];            // stabilised rule, full eval set
-    domains: { domain: string; tokens: number; activation_ratio: number; dead_ratio: number; frequency_sorted: number[][] }[];
+    /** activation_ratio_se: standard error clustered by evaluation row (absent in measurements made before it was recorded). */
+    domains: { domain: string; tokens: number; activation_ratio: number; activation_ratio_se?: number; dead_ratio: number; frequency_sorted: number[][] }[];
     token_ratio: number[];                                             // per evaluation token, stabilised rule
   };
 }
@@ -120,7 +122,7 @@ export async function measureRunIfMissing(profile: Profile, spec: RunSpec, quiet
     for (const name of PATTERN_DOMAINS.filter((d) => corpus.domains.includes(d))) {
       const dset = evalSetForDomain(corpus, name, { tokens: Math.min(DOMAIN_TOKENS, m.evalTokens), context: spec.seqLen });
       const p = activationPatterns(model, dset, rule);
-      domains.push({ domain: name, tokens: p.tokens, activation_ratio: p.activationRatio, dead_ratio: p.deadRatio.reduce((s, v) => s + v, 0) / p.deadRatio.length, frequency_sorted: p.frequency.map(sortedDesc) });
+      domains.push({ domain: name, tokens: p.tokens, activation_ratio: p.activationRatio, activation_ratio_se: clusteredMeanSe(p.tokenRatio, spec.seqLen).se, dead_ratio: p.deadRatio.reduce((s, v) => s + v, 0) / p.deadRatio.length, frequency_sorted: p.frequency.map(sortedDesc) });
     }
   }
   model.dispose();

@@ -16,4 +16,6 @@ export const runsDir = (profile: string) => path.join(dataRoot(), 'runs', profil
 export const runDir = (profile: string, id: string) => path.join(runsDir(profile), id);
 export const resultsDir = (profile: string) => path.join(dataRoot(), 'results', profile);
 export const measureFile = (profile: string, id: string) => path.join(resultsDir(profile), 'measure', `${id}.json`);
+/** A committed copy of a profile's results (tables, measurements, figures): read when fresh results are absent. */
+export const snapshotDir = (profile: string) => path.join(projectRoot(), 'data', 'snapshots', profile);
 export const MANIFEST_FILE = 'manifest.json';

@@ -1,5 +1,5 @@
-// Reading a profile's results back (what the notebooks do). By default a notebook reads the
-// `default` profile's results if present, and otherwise runs the `smoke` profile itself.
+// Reading a profile's results back (what the notebooks do): fresh results, else the committed
+// snapshot of the profile, else the `smoke` profile computed on the spot (resultsForNotebook).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,7 +8,7 @@ import { damaged, readJsonChecked } from '../util/checked-read';
 import { readTable, Row, sha256 } from '../util/tables';
 import { readMeasurements } from './aggregate';
 import { RunMeasurement } from './measure-run';
-import { MANIFEST_FILE, resultsDir } from './paths';
+import { MANIFEST_FILE, projectRoot, resultsDir, snapshotDir } from './paths';
 import { getProfile, Profile } from './profiles';
 
 export interface Results {
@@ -40,15 +40,15 @@ function readListedTable(dir: string, name: string, manifest: { tables?: Record<
   return rows;
 }
 
-export function loadResults(profileName: string): Results {
+/** A profile's results from its results folder, or from `dir` (a snapshot of the same layout). */
+export function loadResults(profileName: string, dir = resultsDir(profileName)): Results {
   const profile = getProfile(profileName);
-  const dir = resultsDir(profileName);
   const manifestFile = path.join(dir, MANIFEST_FILE);
   if (!fs.existsSync(manifestFile)) throw new UserError(`no results for profile '${profileName}' in ${dir}: run \`node dist/lib/cli/reproduce.js --profile ${profileName}\``);
   const todo = `rebuild the tables from the measurements with \`node dist/lib/cli/reproduce.js --profile ${profileName} --aggregate-only\``;
   const manifest = readJsonChecked<Record<string, unknown>>(manifestFile, { profile: 'string', runs: 'array' }, todo);
   const tables = Object.fromEntries(Object.entries(TABLES).map(([key, name]) => [key, readListedTable(dir, name, manifest, todo)])) as Record<keyof typeof TABLES, Row[]>;
-  return { profile, dir, manifest, ...tables, measurements: readMeasurements(profile) };
+  return { profile, dir, manifest, ...tables, measurements: readMeasurements(profile, dir) };
 }
 
 /** Runs the reproduce command for a profile in a child process (resumes; skips finished work). */
@@ -59,20 +59,61 @@ export function runProfile(profile: string, opts: { recompute?: boolean } = {}):
   if (r.status !== 0) throw new UserError(`reproduce --profile ${profile} failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
 }
 
+/** Where a notebook's results came from. */
+export type ResultsSource = 'fresh' | 'snapshot' | 'computed';
+
+function describeProvenance(manifest: Record<string, unknown>): string {
+  const at = (p: unknown) => {
+    const o = (p ?? {}) as { date?: string; commit?: string };
+    return `${typeof o.date === 'string' ? o.date.slice(0, 10) : 'an unknown date'} at commit ${typeof o.commit === 'string' ? o.commit.slice(0, 12) : 'unknown'}`;
+  };
+  // A refitted snapshot: the measurements are older than the fits (lib/experiments/snapshot.ts).
+  if (manifest.refit) return `measured and first aggregated on ${at(manifest.measured_and_first_aggregated)}, fits redone on ${at(manifest.refit)}`;
+  return `aggregated on ${at(manifest.aggregated)}`;
+}
+
 /**
- * Results for a notebook: SPARSING_PROFILE if set, else `default` when its results exist, else
- * `smoke` (computed here, about a minute). SPARSING_RECOMPUTE=1 (or recompute) measures again.
+ * Results for a notebook, in this order: the chosen profile's fresh results (data/results/<profile>),
+ * else the committed snapshot of that profile (data/snapshots/<profile>), else the `smoke` profile
+ * computed here (about a minute). The profile is `opts.profile`, else SPARSING_PROFILE, else
+ * `default`. SPARSING_RECOMPUTE=1 (or recompute) measures the chosen profile again.
+ * SPARSING_NO_FALLBACK=1 (set by scripts/run-notebooks.sh when it rewrites the committed notebooks)
+ * turns the fallback to smoke into an error, so committed outputs never silently change profile.
+ * `note` is a sentence for the notebook's first output.
  */
-export function resultsForNotebook(opts: { profile?: string; recompute?: boolean } = {}): { results: Results; note: string } {
-  const asked = opts.profile ?? process.env.SPARSING_PROFILE;
+export function resultsForNotebook(opts: { profile?: string; recompute?: boolean } = {}): { results: Results; note: string; source: ResultsSource } {
+  const asked = opts.profile ?? process.env.SPARSING_PROFILE ?? 'default';
+  getProfile(asked); // an unknown profile is one clear error
   const recompute = opts.recompute ?? process.env.SPARSING_RECOMPUTE === '1';
-  const profile = asked ?? (hasResults('default') ? 'default' : 'smoke');
-  let note: string;
-  if (recompute || !hasResults(profile)) {
-    runProfile(profile, { recompute });
-    note = `Computed the '${profile}' profile just now${asked ? '' : " because the 'default' profile's results are not there yet (run `npm run reproduce` for them)"}.`;
-  } else {
-    note = `Read the '${profile}' profile's results from ${path.relative(process.cwd(), resultsDir(profile)) || resultsDir(profile)}.`;
+  const rel = (d: string) => path.relative(projectRoot(), d) || d;
+  if (recompute) {
+    runProfile(asked, { recompute });
+    const results = loadResults(asked);
+    return { results, source: 'computed', note: `These are the '${asked}' profile's results, measured again just now on this machine (${rel(results.dir)}).` };
   }
-  return { results: loadResults(profile), note };
+  if (hasResults(asked)) {
+    const results = loadResults(asked);
+    return { results, source: 'fresh', note: `These are the '${asked}' profile's results that were trained and measured on this machine (${rel(results.dir)}, ${describeProvenance(results.manifest)}).` };
+  }
+  const snap = snapshotDir(asked);
+  if (fs.existsSync(path.join(snap, 'manifest.json'))) {
+    const results = loadResults(asked, snap);
+    return {
+      results, source: 'snapshot',
+      note: `These are the committed results of the '${asked}' profile (${rel(snap)}, ${describeProvenance(results.manifest)}): nothing was trained or measured to show them. ` +
+        `Run \`npm run reproduce\` to measure them yourself; this notebook then shows your own results instead.`,
+    };
+  }
+  if (asked !== 'smoke' && process.env.SPARSING_NO_FALLBACK === '1') {
+    throw new UserError(`no results for profile '${asked}': neither ${rel(resultsDir(asked))} nor ${rel(snap)} exists, and SPARSING_NO_FALLBACK=1 forbids computing 'smoke' instead`);
+  }
+  runProfile('smoke');
+  const results = loadResults('smoke');
+  return {
+    results, source: 'computed',
+    note: asked === 'smoke'
+      ? "These are the 'smoke' profile's results, computed just now (about a minute). Its models are tiny and barely trained: the numbers only show that every step runs, they mean nothing about the paper."
+      : `There are no results for the '${asked}' profile here (neither ${rel(resultsDir(asked))} nor a committed snapshot), so this notebook computed the tiny 'smoke' profile instead (about a minute). ` +
+        'Its models are barely trained: the numbers only show that every step runs, they mean nothing about the paper.',
+  };
 }

@@ -5,7 +5,7 @@ import type { Results } from '../experiments/results';
 import type { Finding } from '../experiments/profiles';
 import type { LawParams } from '../laws';
 import { convertTokens } from '../laws';
-import { fmtCount } from './format';
+import { fmt, fmtCount, withInterval } from './format';
 
 import type { Row } from '../plot';
 export type { Row };
@@ -59,7 +59,11 @@ export function trajectoryOf(results: Results, runId: string, method = 'ppl-p-st
 }
 
 /** A fitted-law row as lib/laws reads it (the table's row, with its unit and bounds). */
-export type FitRow = LawParams & { A0_lo: number | null; A0_hi: number | null; r2: number; rmse: number; mae: number; mse: number; D_min: number; D_max: number; n_used: number; n_dropped: number };
+export type FitRow = LawParams & {
+  A0_lo: number | null; A0_hi: number | null; r2: number; rmse: number; mae: number; mse: number; D_min: number; D_max: number; n_used: number; n_dropped: number;
+  /** Absent in tables written before fits reported identification (then the A0-at-bound rule decides). */
+  limit_identified?: boolean; limit_bound_side?: 'upper' | 'lower' | null; limit_bound?: number | null; at_bound?: string; interval_at_bound?: string; warnings?: string;
+};
 
 /** The law fitted to a run's series (default: the stabilised PPL-1% ratio), if the fit succeeded. */
 export function fitOf(results: Results, runId: string, series = 'ppl-1%-stable'): FitRow | undefined {
@@ -68,15 +72,36 @@ export function fitOf(results: Results, runId: string, series = 'ppl-1%-stable')
 }
 
 /**
- * Why a fitted limit should not be read as a limit, or null when nothing is wrong: A0 pushed to a
- * bound of the fit (the points do not pin the limit down: the curve is still moving as in a straight
- * line in ln D) or a fit that explains little of the curve.
+ * Why a fitted limit should not be read as a limit, or null when nothing is wrong: a parameter of the
+ * fit at a bound, or an interval reaching one (the points do not pin the limit down: e.g. b at its
+ * bound turns the law into a plain power law and A0 into an extrapolation), or a fit that explains
+ * little of the curve.
  */
 export function fitIssue(f: FitRow | undefined): string | null {
   if (!f) return 'no fit';
-  if (f.A0 > A0_BOUND || f.A0 < 1 - A0_BOUND) return `A0 sits at the bound ${f.A0 >= 0.5 ? 1 : 0} of the fit: these checkpoints do not pin the limit down`;
+  if (f.limit_identified === false) {
+    const why = [f.at_bound ? `at a bound of the fit: ${f.at_bound}` : '', f.interval_at_bound ? `interval reaching a bound: ${f.interval_at_bound}` : '']
+      .filter((x) => x).join('; ') || "A0's profile-likelihood interval reaches a bound";
+    return `not identified (${why})`;
+  }
+  if (f.limit_identified === undefined && (f.A0 > A0_BOUND || f.A0 < 1 - A0_BOUND)) return `A0 sits at the bound ${f.A0 >= 0.5 ? 1 : 0} of the fit: these checkpoints do not pin the limit down`;
   if (!(f.r2 >= 0.5)) return `the law explains little of the curve (R^2 ${Number(f.r2.toPrecision(2))})`;
   return null;
+}
+
+/** The limit in words: "0.113 [0.105, 0.121]" when identified, else "not identified (A0 <= 0.133)". */
+export function limitText(f: FitRow | undefined): string {
+  if (!f) return 'no fit';
+  if (fitIssue(f)) {
+    const b = num(f.limit_bound ?? null);
+    return b !== null && f.limit_bound_side ? `not identified (A0 ${f.limit_bound_side === 'upper' ? '<=' : '>='} ${fmt(b)})` : 'not identified';
+  }
+  return withInterval(f.A0, f.A0_lo, f.A0_hi);
+}
+
+/** Whether a fit's limit (and what is derived from it) may be printed as a number. */
+export function identified(f: FitRow | undefined): boolean {
+  return !!f && !fitIssue(f);
 }
 
 /** Whether a checkpoint (tokens) is one the law was fitted to (the warmup rule drops early ones). */

@@ -3,6 +3,7 @@
 // needs to stay within 1+p of the dense perplexity; PPL-1% against the zero count; PPL-1/5/10%.
 import type { Results } from '../experiments/results';
 import { lineChart, scatterChart, type TopLevelSpec } from '../plot';
+import { ACT_COLORS } from './colors';
 import { ACT_LABEL, num, profileLine, Row, runsOf, RunInfo, Verdict, verdictTable } from './common';
 import { fmt, pct, round } from './format';
 import { PAPER } from './paper';
@@ -32,19 +33,21 @@ export function f0TradeoffRows(results: Results): Row[] {
   }))).sort((a, b) => String(a.model).localeCompare(String(b.model)) || String(a.method).localeCompare(String(b.method)) || (num(a.activation_ratio) ?? 0) - (num(b.activation_ratio) ?? 0));
 }
 
-/** The trade-off plot: points per knob value, each method's curve through them, the 1+p target line. */
+/** Fixed colours and markers per method (none of them an activation's or a size's colour). */
+export const METHOD_STYLE = {
+  domain: [METHOD_LABEL.cett, METHOD_LABEL.zero, METHOD_LABEL.fat, METHOD_LABEL['topk-token'], METHOD_LABEL['topk-layer'], METHOD_LABEL.quantile],
+  colors: ['#222222', '#d62728', '#8c564b', '#17becf', '#bcbd22', '#e377c2'],
+  shapes: ['circle', 'diamond', 'square', 'triangle-up', 'triangle-down', 'cross'],
+};
+
+/** The trade-off plot: points per knob value, each method's curve through them, and the 1+p target as a reference line. */
 export function f0TradeoffSpec(results: Results, p = 0.01): TopLevelSpec {
   const rows = f0TradeoffRows(results).filter((r) => (num(r.ppl_ratio) ?? Infinity) <= F0_PLOT_MAX_PPL);
-  const xs = rows.map((r) => num(r.activation_ratio) ?? 0);
-  const target = `target ${fmt(1 + p)}`;
-  const lines: Row[] = [
-    ...rows,
-    ...[...new Set(rows.map((r) => r.model))].flatMap((model) => [0, Math.max(0.05, ...xs)].map((x) => ({ model, method: target, activation_ratio: x, ppl_ratio: 1 + p }))),
-  ];
   return scatterChart(rows, {
-    x: 'activation_ratio', y: 'ppl_ratio', color: 'method', colorTitle: 'method',
-    fit: { data: lines, dashed: false }, facet: { field: 'model', columns: 2, title: 'model' },
-    title: `PPL ratio against activation ratio, final checkpoint (lower-left is better; PPL ratio > ${F0_PLOT_MAX_PPL} not drawn)`,
+    x: 'activation_ratio', y: 'ppl_ratio', color: 'method', colorTitle: 'method', colorScale: { domain: METHOD_STYLE.domain, range: METHOD_STYLE.colors },
+    shape: 'method', shapeTitle: 'method', shapeScale: { domain: METHOD_STYLE.domain, range: METHOD_STYLE.shapes }, size: 45,
+    fit: { data: rows, dashed: false }, facet: { field: 'model', columns: 2, title: 'model' }, hRules: [1 + p],
+    title: `PPL ratio against activation ratio, final checkpoint (lower-left is better; dotted: the PPL-${fmt(100 * p)}% target ${fmt(1 + p)}; PPL ratio > ${F0_PLOT_MAX_PPL} not drawn)`,
     xTitle: 'activation ratio (fraction of neurons kept)', yTitle: 'PPL ratio (sparse / dense)', width: 320, height: 220, tooltip: ['knob'],
   });
 }
@@ -153,15 +156,18 @@ export function f0LevelRows(results: Results): Row[] {
     .filter((r) => r.run === run.id && r.method === 'ppl-p')
     .sort((a, b) => (num(a.param) ?? 0) - (num(b.param) ?? 0))
     .map((r) => ({
-      model: run.label, level: `PPL-${fmt(100 * (num(r.param) ?? NaN))}%`, p: num(r.param), cett: round(num(r.cett)),
+      model: run.label, act: ACT_LABEL[run.act], size: run.size, level: `PPL-${fmt(100 * (num(r.param) ?? NaN))}%`, p: num(r.param), cett: round(num(r.cett)),
       activation_ratio: round(num(r.activation_ratio)), ppl_ratio: round(num(r.ppl_ratio), 5), ppl_ratio_se: round(num(r.ppl_ratio_se), 3),
       loss_cost_nats: round(Math.log(num(r.ppl_ratio) ?? NaN), 3), saturated: r.saturated ?? null,
     })));
 }
 
 export function f0LevelSpec(results: Results): TopLevelSpec {
-  return lineChart(f0LevelRows(results), {
-    x: 'level', xType: 'ordinal', y: 'activation_ratio', color: 'model', yZero: true,
+  const rows = f0LevelRows(results);
+  // PPL-1%, 5%, 10% in the order of p (as strings, "PPL-10%" would sort before "PPL-5%").
+  const order = [...new Map(rows.map((r) => [r.level as string, num(r.p) ?? 0])).entries()].sort((a, b) => a[1] - b[1]).map(([l]) => l);
+  return lineChart(rows, {
+    x: 'level', xType: 'ordinal', xSort: order, y: 'activation_ratio', color: 'act', colorTitle: 'activation', colorScale: ACT_COLORS, strokeDash: 'size', yZero: true,
     title: 'Activation ratio at PPL-1%, 5% and 10%', xTitle: 'tolerated PPL increase', yTitle: 'activation ratio', tooltip: ['cett', 'ppl_ratio'],
   });
 }
@@ -244,6 +250,8 @@ export function f0Narrative(results: Results, p = 0.01): string {
       const ls = levels.filter((l) => l.model === m);
       parts.push(`- ${m}: ${ls.map((l) => `${l.level} keeps ${pct(num(l.activation_ratio))} active (CETT ${fmt(num(l.cett))}, loss +${fmt(num(l.loss_cost_nats))} nats/token)`).join('; ')}.`);
     }
+    const sat = levels.filter((l) => l.saturated === true);
+    if (sat.length) parts.push(`- **Saturated:** the PPL-p% search never raised perplexity by p even at the largest CETT for ${sat.map((l) => `${l.model} ${l.level}`).join(', ')}; those ratios are the end of the search, not a measurement of sparsity at that p.`);
     parts.push('- The paper judges the levels by downstream task scores; this project has no downstream tasks at this scale, so only the PPL cost is shown.');
   }
   parts.push('', verdictTable(f0Verdicts(results, p)));

@@ -4,7 +4,8 @@
 import type { Results } from '../experiments/results';
 import { convertTokens, curveRows, linearised } from '../laws';
 import { lineChart, scatterChart, type TopLevelSpec } from '../plot';
-import { ACT_LABEL, fitIssue, fitOf, groupBy, num, profileLine, Row, runsOf, RunInfo, trajectoryOf, usedInFit, Verdict, verdictTable } from './common';
+import { ACT_COLORS, FIT_SHAPES, sizeColors } from './colors';
+import { ACT_LABEL, fitIssue, fitOf, groupBy, identified, limitText, num, profileLine, Row, runsOf, RunInfo, trajectoryOf, usedInFit, Verdict, verdictTable } from './common';
 import { fmt, fmtCount, pct, round, withInterval } from './format';
 import { PAPER } from './paper';
 import { DIRECTION_WORD, trendOf } from './trend';
@@ -23,7 +24,7 @@ export function f1TrajectoryRows(results: Results): Row[] {
     return trajectoryOf(results, run.id).map((r) => ({
       model: run.label, size: run.size, act: ACT_LABEL[run.act], tokens: r.tokens, tokens_per_param: round(num(r.tokens_per_param), 3),
       activation_ratio: round(num(r.activation_ratio)), ppl_ratio: round(num(r.ppl_ratio), 4), cett: round(num(r.cett)), val_loss: round(num(r.val_loss)),
-      in_fit: usedInFit(fit, r.tokens as number) ? 'fitted' : 'warmup (left out)',
+      in_fit: usedInFit(fit, r.tokens as number) ? 'fitted' : 'left out of the fit', stage: r.stage ?? null,
     }));
   });
 }
@@ -51,17 +52,17 @@ export function f1CurveRows(results: Results, n = 60): Row[] {
 
 export function f1TrajectorySpec(results: Results): TopLevelSpec {
   return scatterChart(f1TrajectoryRows(results), {
-    x: 'tokens', y: 'activation_ratio', color: 'act', colorTitle: 'activation', shape: 'in_fit', logX: true,
+    x: 'tokens', y: 'activation_ratio', color: 'act', colorTitle: 'activation', colorScale: ACT_COLORS, shape: 'in_fit', shapeTitle: 'checkpoint', shapeScale: FIT_SHAPES, logX: true,
     fit: { data: f1CurveRows(results) }, facet: { field: 'size', columns: 2, title: 'model shape (non-embedding parameters)' },
-    title: 'Stabilised PPL-1% activation ratio against training data, with the fitted laws (dashed)',
-    xTitle: 'training tokens', yTitle: 'activation ratio', tooltip: ['cett', 'val_loss'],
+    title: 'Stabilised PPL-1% activation ratio against training data, with the fitted laws (dashed); per-checkpoint measurement error not measured',
+    xTitle: 'training tokens', yTitle: 'activation ratio', tooltip: ['cett', 'val_loss', 'stage'],
   });
 }
 
 export function f1MethodSpec(results: Results): TopLevelSpec {
   const rows = f1MethodRows(results);
   return lineChart(rows, {
-    x: 'tokens', y: 'activation_ratio', color: 'model', colorTitle: 'model', logX: true, yZero: true,
+    x: 'tokens', y: 'activation_ratio', color: 'size', colorTitle: 'model shape', colorScale: sizeColors(results), strokeDash: 'act', logX: true, yZero: true,
     facet: { field: 'rule', columns: 3, title: 'rule that counts a neuron as active', sort: [...new Set(rows.map((r) => String(r.rule)))] }, width: 260, height: 200,
     title: 'The same checkpoints by three rules', xTitle: 'training tokens', yTitle: 'activation ratio',
   });
@@ -72,11 +73,13 @@ export function f1FitRows(results: Results): Row[] {
   return f1Runs(results).map((run) => {
     const f = fitOf(results, run.id);
     const err = results.fits.find((r) => r.run === run.id && r.series === 'ppl-1%-stable' && r.error);
+    const ok = identified(f);
     return {
       model: run.label, law: f ? (f.law === 'relu' ? 'exp(-c D^alpha + b) + A0' : '-c D^-alpha + A0') : `fit failed: ${err?.error ?? 'no fit'}`,
-      A0: round(f?.A0), A0_lo: round(f?.A0_lo), A0_hi: round(f?.A0_hi), alpha: round(f?.alpha), b: round(f?.b ?? null), c: round(f?.c),
+      limit: f ? limitText(f) : 'no fit', A0: ok ? round(f?.A0) : null, A0_lo: ok ? round(f?.A0_lo) : null, A0_hi: ok ? round(f?.A0_hi) : null,
+      alpha: round(f?.alpha), b: round(f?.b ?? null), c: round(f?.c),
       D_unit: f?.unit ?? null, r2: round(f?.r2), rmse: round(f?.rmse, 3), n_used: f?.n_used ?? null, n_dropped: f?.n_dropped ?? null,
-      note: f ? fitIssue(f) ?? '' : '',
+      warnings: f ? [fitIssue(f), f.warnings].filter((x) => x).join('; ') : '',
     };
   });
 }
@@ -85,12 +88,13 @@ export function f1FitRows(results: Results): Row[] {
 export function f1LinearisedRows(results: Results): Row[] {
   return f1Runs(results).flatMap((run) => {
     const f = fitOf(results, run.id);
-    if (!f) return [];
+    // A fit at a bound linearises into a degenerate picture (b = 100 makes every point the same line): skip it.
+    if (!f || !identified(f)) return [];
     const pts = trajectoryOf(results, run.id).map((r) => ({ D: r.tokens as number, A: num(r.activation_ratio)! }));
     const lin = linearised(f, pts, 'tokens');
     return lin.rows.map((r) => ({
       model: run.label, ln_D: round(r.lnD, 5), D_unit: lin.unit, y: round(r.y, 5), y_line: round(r.y_line, 5), y_label: lin.y_label,
-      in_fit: usedInFit(f, convertTokens(r.D, lin.unit, 'tokens')) ? 'fitted' : 'warmup (left out)',
+      in_fit: usedInFit(f, convertTokens(r.D, lin.unit, 'tokens')) ? 'fitted' : 'left out of the fit',
     }));
   });
 }
@@ -99,8 +103,8 @@ export function f1LinearisedSpec(results: Results): TopLevelSpec {
   const rows = f1LinearisedRows(results);
   const line = rows.map((r) => ({ model: r.model, ln_D: r.ln_D, y: r.y_line }));
   return scatterChart(rows, {
-    x: 'ln_D', y: 'y', shape: 'in_fit', fit: { data: line }, facet: { field: 'model', columns: 2, independentY: true, title: 'model' },
-    title: 'Linearised laws: ReLU ln(b - ln(A - A0)), SiLU ln(A0 - A), against ln D (D in millions of tokens); a line means the law holds',
+    x: 'ln_D', y: 'y', shape: 'in_fit', shapeTitle: 'checkpoint', shapeScale: FIT_SHAPES, fit: { data: line }, facet: { field: 'model', columns: 2, independentY: true, title: 'model' },
+    title: 'Linearised laws (only fits whose limit is identified): ReLU ln(b - ln(A - A0)), SiLU ln(A0 - A), against ln D (D in millions of tokens)',
     xTitle: 'ln D', yTitle: 'linearised activation ratio', width: 280, height: 180,
   });
 }
@@ -110,7 +114,8 @@ export function f1BaselineRows(results: Results): Row[] {
   const runs = new Map(f1Runs(results).map((r) => [r.id, r]));
   return results.lawBaselines.filter((r) => runs.has(String(r.run)) && r.series === 'ppl-1%-stable').map((r) => ({
     model: runs.get(String(r.run))!.label, form: r.law === 'relu' || r.law === 'silu' ? `law (${r.law})` : String(r.law), formula: r.formula,
-    mae: round(num(r.mae), 3), mse: round(num(r.mse), 3), r2: round(num(r.r2), 4), rank_mse: r.rank_mse, limit: round(num(r.limit)),
+    n_params: r.n_params, mae: round(num(r.mae), 3), mse: round(num(r.mse), 3), r2: round(num(r.r2), 4), rank_mse: r.rank_mse,
+    aicc: round(num(r.aicc), 4), rank_aicc: r.rank_aicc ?? null, limit: round(num(r.limit)),
   }));
 }
 
@@ -120,7 +125,7 @@ export function f1LossRows(results: Results): Row[] {
 
 export function f1LossSpec(results: Results): TopLevelSpec {
   return lineChart(f1LossRows(results), {
-    x: 'tokens', y: 'val_loss', color: 'act', colorTitle: 'activation', logX: true, facet: { field: 'size', columns: 2, title: 'model shape' },
+    x: 'tokens', y: 'val_loss', color: 'act', colorTitle: 'activation', colorScale: ACT_COLORS, logX: true, facet: { field: 'size', columns: 2, title: 'model shape' },
     title: 'Validation loss per checkpoint: ReLU and SiLU side by side', xTitle: 'training tokens', yTitle: 'validation loss (nats per byte)',
   });
 }
@@ -134,7 +139,7 @@ export function f1DeadRows(results: Results, finding: 'F1' | 'F3' = 'F1'): Row[]
 
 export function f1DeadSpec(results: Results, finding: 'F1' | 'F3' = 'F1'): TopLevelSpec {
   return lineChart(f1DeadRows(results, finding), {
-    x: 'tokens', y: 'dead_ratio', color: 'size', colorTitle: 'model shape', logX: true, yZero: true,
+    x: 'tokens', y: 'dead_ratio', color: 'size', colorTitle: 'model shape', colorScale: sizeColors(results), logX: true, yZero: true,
     title: `Dead neurons over training (ReLU; active on under 0.1% of tokens). Paper: about ${pct(PAPER.deadRatio, 2)}`,
     xTitle: 'training tokens', yTitle: 'dead-neuron ratio', tooltip: ['zero_count_ratio'],
   });
@@ -205,18 +210,20 @@ export function f1Verdicts(results: Results): Verdict[] {
   const nIn = reliable.filter(inRange).length;
   vs.push({
     finding: 'F1', claim: 'limit activation ratios (A0)', paper: `ReLU ${pct(PAPER.reluLimitRange[0], 2)}-${pct(PAPER.reluLimitRange[1], 2)}, SiLU ${pct(PAPER.siluLimitRange[0], 3)}-${pct(PAPER.siluLimitRange[1], 3)} (0.1B-1.2B)`,
-    ours: limits.length ? limits.map((x) => `${x.r.label}: ${fitIssue(x.f) ? 'not identified' : withInterval(x.f!.A0, x.f!.A0_lo, x.f!.A0_hi)}`).join('; ') : 'no successful fit',
+    ours: limits.length ? limits.map((x) => `${x.r.label}: ${limitText(x.f)}`).join('; ') : 'no successful fit',
     verdict: !reliable.length ? (limits.length ? 'inconclusive' : 'not measured') : nIn === 0 ? 'disagrees' : nIn === limits.length ? 'agrees' : 'partly',
-    rule: "A0's 95% interval (the value itself when there is none) overlaps the paper's range for that activation; a limit at the bound of the fit or from a poor fit is not identified and does not count",
+    rule: "A0's 95% profile-likelihood interval overlaps the paper's range for that activation; a limit not identified (a parameter or interval at a bound of the fit) or from a poor fit does not count, and its one-sided bound is shown instead",
   });
   const base = f1BaselineRows(results);
   const models = [...new Set(base.map((b) => String(b.model)))];
-  const lawBest = models.filter((m) => base.some((b) => b.model === m && String(b.form).startsWith('law') && b.rank_mse === 1)).length;
+  const isLaw = (b: Row) => String(b.form).startsWith('law');
+  const lawBest = models.filter((m) => base.some((b) => b.model === m && isLaw(b) && b.rank_mse === 1)).length;
+  const lawBestIc = models.filter((m) => base.some((b) => b.model === m && isLaw(b) && b.rank_aicc === 1)).length;
   vs.push({
     finding: 'F1', claim: 'the laws fit better than the log and sigmoid baselines', paper: 'lower MAE and MSE than both baselines',
-    ours: models.length ? `law has the lowest MSE for ${lawBest} of ${models.length} models` : 'no comparison',
-    verdict: !models.length ? 'not measured' : lawBest === models.length ? 'agrees' : lawBest === 0 ? 'disagrees' : 'partly',
-    rule: 'rank by MSE on the same fitted points (law and baselines fitted alike)',
+    ours: models.length ? `law best by AICc for ${lawBestIc} of ${models.length} models (by raw MSE: ${lawBest} of ${models.length})` : 'no comparison',
+    verdict: !models.length ? 'not measured' : lawBestIc === models.length ? 'agrees' : lawBestIc === 0 ? 'disagrees' : 'partly',
+    rule: 'rank by AICc on the same fitted points (law and baselines fitted alike): the 4-parameter ReLU law must lower the error enough to pay for its extra parameter; raw MSE always favours it',
   });
   const lossPairs = ps.map((p) => ({ p, a: finalLoss(results, p.relu.id), b: finalLoss(results, p.silu.id) })).filter((x) => x.a !== null && x.b !== null);
   const close = lossPairs.filter((x) => Math.abs(x.a! - x.b!) / ((x.a! + x.b!) / 2) <= COMPARABLE_LOSS).length;
@@ -257,14 +264,16 @@ export function f1Narrative(results: Results): string {
       `${dropped > 0 ? `, leaving out ${dropped} early checkpoint${dropped === 1 ? '' : 's'} before the ${run.act === 'relu' ? 'peak' : 'dip'}` : ''}. ` +
       `At the fixed CETT ${fmt(results.profile.measure.fixedCett)} it ${DIRECTION_WORD[c.direction]} (${pct(c.first_ratio)} to ${pct(c.last_ratio)}). ` +
       (!f ? 'The law could not be fitted.' : `The ${run.act === 'relu' ? 'logspace power law' : 'power law'} fits with R^2 ${fmt(f.r2, 3)}; ` +
-        (fitIssue(f) ? `its limit is not identified: ${fitIssue(f)}.` : `limit A0 = ${withInterval(f.A0, f.A0_lo, f.A0_hi)}.`)));
+        (fitIssue(f) ? `its limit is ${limitText(f)}: ${fitIssue(f)}.` : `limit A0 = ${limitText(f)}.`)));
   }
+  const sat = results.runs.filter((r) => r.saturated === true && runs.some((x) => x.id === r.run));
+  if (sat.length) parts.push(`- **Saturated:** the stabilised PPL-1% search of ${sat.map((r) => String(r.run)).join(', ')} never raised perplexity by 1%: those ratios are where the search stopped, not measurements.`);
   const base = f1BaselineRows(results);
   if (base.length) {
     parts.push('', '**Law against baselines.**');
     for (const m of [...new Set(base.map((b) => String(b.model)))]) {
-      const bs = base.filter((b) => b.model === m).sort((a, b) => (num(a.mse) ?? 0) - (num(b.mse) ?? 0));
-      parts.push(`- ${m}: MSE ${bs.map((b) => `${b.form} ${fmt(num(b.mse), 2)}`).join(', ')}.`);
+      const bs = base.filter((b) => b.model === m).sort((a, b) => (num(a.aicc) ?? 0) - (num(b.aicc) ?? 0));
+      parts.push(`- ${m}: by AICc ${bs.map((b) => `${b.form} ${fmt(num(b.aicc), 3)}`).join(', ')} (lower is better); MSE ${bs.map((b) => `${b.form} ${fmt(num(b.mse), 2)}`).join(', ')}.`);
     }
   }
   const ps = pairs(results);

@@ -6,7 +6,8 @@
 import type { Results } from '../experiments/results';
 import { comparePiecewise, type PiecewiseRow } from '../laws';
 import { sampleCurve, scatterChart, type TopLevelSpec } from '../plot';
-import { fitOf, groupBy, lastOf, num, profileLine, Row, runsOf, RunInfo, Verdict, verdictTable } from './common';
+import { sizeColors } from './colors';
+import { fitOf, groupBy, identified, lastOf, limitText, num, profileLine, Row, runsOf, RunInfo, trajectoryOf, Verdict, verdictTable } from './common';
 import { fmt, fmtCount, pct, round, withInterval } from './format';
 import { PAPER } from './paper';
 import { lineWithSe, mean, sd, tCritical95 } from './stats';
@@ -28,7 +29,9 @@ export function f2RunRows(results: Results): Row[] {
       .sort((a, b) => (a.tokens as number) - (b.tokens as number));
     return {
       run: run.id, shape: run.preset, seed: run.seed, d: run.d, layers: run.layers, d_over_l: round(run.dOverL), params: run.params, tokens: run.tokens,
-      A0: round(f?.A0), A0_lo: round(f?.A0_lo), A0_hi: round(f?.A0_hi), fit_r2: round(f?.r2),
+      // A limit the fit does not identify is no number to average or to fit a line through.
+      A0: identified(f) ? round(f?.A0) : null, A0_lo: identified(f) ? round(f?.A0_lo) : null, A0_hi: identified(f) ? round(f?.A0_hi) : null,
+      limit: limitText(f), fit_r2: round(f?.r2),
       last_ratio: round(num(lastOf(results, run.id)?.activation_ratio)), cett_ratio: round(num(fixed[fixed.length - 1]?.activation_ratio)),
       zero_ratio: round(num(lastOf(results, run.id, 'zero')?.activation_ratio)), val_loss: round(num(lastOf(results, run.id)?.val_loss)),
     };
@@ -58,7 +61,8 @@ export function f2ShapeRows(results: Results): Row[] {
         out[`${m}_hi`] = null;
       }
     }
-    out.error_bars = rs.length >= 2 ? `seeds (n=${rs.length}, 95% t interval)` : 'one seed: A0 from the law fit bootstrap; no interval for the rest';
+    out.limit = rs.map((r) => r.limit).join('; ');
+    out.error_bars = rs.length >= 2 ? `seeds (n=${rs.length}, 95% t interval)` : 'one seed: A0 from the law fit (profile likelihood); no interval for the rest';
     return out;
   }).sort((a, b) => (a.d_over_l as number) - (b.d_over_l as number));
 }
@@ -101,23 +105,65 @@ export function f2PiecewiseRows(results: Results): Row[] {
 
 export function f2LimitSpec(results: Results): TopLevelSpec {
   const shapes = f2ShapeRows(results);
-  const pts: Row[] = shapes.flatMap((s) => [
-    { series: MEASURE_LABEL.A0, shape: s.shape, d_over_l: s.d_over_l, value: s.A0, lo: s.A0_lo ?? null, hi: s.A0_hi ?? null },
-    { series: MEASURE_LABEL.last_ratio, shape: s.shape, d_over_l: s.d_over_l, value: s.last_ratio, lo: s.last_ratio_lo ?? null, hi: s.last_ratio_hi ?? null },
-  ]).filter((r) => r.value !== null);
+  const pts: Row[] = [
+    ...shapes.flatMap((s) => [
+      { series: `${MEASURE_LABEL.A0}, mean`, shape: s.shape, d_over_l: s.d_over_l, value: s.A0, lo: s.A0_lo ?? null, hi: s.A0_hi ?? null },
+      { series: `${MEASURE_LABEL.last_ratio}, mean`, shape: s.shape, d_over_l: s.d_over_l, value: s.last_ratio, lo: s.last_ratio_lo ?? null, hi: s.last_ratio_hi ?? null },
+    ]),
+    // Every seed on its own, so the spread behind each mean is visible.
+    ...f2RunRows(results).flatMap((r) => [
+      { series: `${MEASURE_LABEL.A0}, one seed`, shape: r.shape, d_over_l: r.d_over_l, value: r.A0, lo: null, hi: null },
+      { series: `${MEASURE_LABEL.last_ratio}, one seed`, shape: r.shape, d_over_l: r.d_over_l, value: r.last_ratio, lo: null, hi: null },
+      { series: 'A0 upper bound (not identified), one seed', shape: r.shape, d_over_l: r.d_over_l, value: r.A0 === null ? num(fitOf(results, String(r.run))?.limit_bound ?? null) : null, lo: null, hi: null },
+    ]),
+  ].filter((r) => r.value !== null);
   const xs = shapes.map((s) => s.d_over_l as number);
   const fits = f2Piecewise(results, 'A0') ?? [];
   const curves = fits.flatMap((p) => sampleCurve(
     (x) => p.intercept + p.slope * (p.breakpoint === null ? x : Math.min(x, p.breakpoint)), Math.min(...xs), Math.max(...xs),
     { n: 80, log: true, x: 'd_over_l', y: 'value', extra: { series: p.model === 'line' ? 'line fit to A0' : 'line + plateau fit' } },
   ));
+  const series = [`${MEASURE_LABEL.A0}, mean`, `${MEASURE_LABEL.A0}, one seed`, 'A0 upper bound (not identified), one seed', `${MEASURE_LABEL.last_ratio}, mean`, `${MEASURE_LABEL.last_ratio}, one seed`, 'line fit to A0', 'line + plateau fit'];
   return scatterChart(pts, {
     x: 'd_over_l', y: 'value', color: 'series', logX: true,
+    colorScale: { domain: series, range: ['#222222', '#999999', '#d9d9d9', '#7b3294', '#c2a5cf', '#444444', '#b2182b'] },
     // Layers without data make vega warn about empty extents: add them only when there is something to draw.
     ...(pts.some((r) => r.lo !== null) ? { errorBars: { lower: 'lo', upper: 'hi' } } : {}), ...(curves.length ? { fit: { data: curves } } : {}),
-    title: `Limit activation ratio against width/depth, ${fmtCount(Math.min(...shapes.map((s) => s.params as number)))}-${fmtCount(Math.max(...shapes.map((s) => s.params as number)))} parameters (bars: 95% interval)`,
+    title: `Activation ratio against width/depth, ${fmtCount(Math.min(...shapes.map((s) => s.params as number)))}-${fmtCount(Math.max(...shapes.map((s) => s.params as number)))} parameters (bars: 95% interval over seeds; small points: single seeds)`,
     xTitle: 'd / L (width over depth)', yTitle: 'activation ratio', width: 420, height: 260, tooltip: ['shape'],
   });
+}
+
+/**
+ * The shapes compared at equal validation loss rather than equal tokens: each run's stabilised ratio
+ * at the checkpoint where its loss first reaches the level every run reaches (the highest of the
+ * runs' lowest losses), interpolated linearly in loss between the two checkpoints around it.
+ */
+export function f2EqualLossRows(results: Results): { target_loss: number | null; rows: Row[] } {
+  const runs = f2Runs(results);
+  const trajs = runs.map((run) => ({ run, t: trajectoryOf(results, run.id).filter((r) => num(r.val_loss) !== null && num(r.activation_ratio) !== null) }));
+  const mins = trajs.filter((x) => x.t.length).map((x) => Math.min(...x.t.map((r) => r.val_loss as number)));
+  if (!mins.length) return { target_loss: null, rows: [] };
+  const target = Math.max(...mins);
+  const rows = trajs.filter((x) => x.t.length).map(({ run, t }) => {
+    const i = t.findIndex((r) => (r.val_loss as number) <= target);
+    const b = t[i];
+    const a = i > 0 ? t[i - 1] : null;
+    const w = a ? ((a.val_loss as number) - target) / ((a.val_loss as number) - (b.val_loss as number)) : 1;
+    const lerp = (k: string) => (a ? (a[k] as number) + w * ((b[k] as number) - (a[k] as number)) : (b[k] as number));
+    return {
+      shape: run.preset, seed: run.seed, d_over_l: round(run.dOverL), target_loss: round(target), tokens_at_loss: Math.round(a ? Math.exp(Math.log(a.tokens as number) + w * (Math.log(b.tokens as number) - Math.log(a.tokens as number))) : (b.tokens as number)),
+      ratio_at_loss: round(lerp('activation_ratio')), ratio_at_end: round(num(t[t.length - 1].activation_ratio)), censored: !a,
+    };
+  });
+  return { target_loss: target, rows };
+}
+
+/** Trend of the ratio at equal loss against ln(d/L), over every run. */
+export function f2EqualLossTrend(results: Results): { slope_per_doubling: number; ci95: number; trend: string; n: number } {
+  const { rows } = f2EqualLossRows(results);
+  const l = lineWithSe(rows.map((r) => Math.log(r.d_over_l as number)), rows.map((r) => r.ratio_at_loss as number));
+  return { slope_per_doubling: l.slope * Math.LN2, ci95: l.ci95 * Math.LN2, n: l.n, trend: l.n < 3 ? 'has too few runs' : l.significant ? (l.slope > 0 ? 'rises' : 'falls') : 'shows no trend beyond noise' };
 }
 
 /** Shapes whose loss is within the tolerance of the best (seeds: within the interval of the best). */
@@ -134,11 +180,15 @@ export function f2BestRange(results: Results): { best: Row | undefined; inRange:
 export function f2LossSpec(results: Results): TopLevelSpec {
   const { inRange, rule } = f2BestRange(results);
   const keep = new Set(inRange.map((s) => s.shape));
-  const rows: Row[] = f2ShapeRows(results).map((s) => ({ ...s, loss: keep.has(s.shape) ? 'best range' : 'outside' }));
+  const rows: Row[] = [
+    ...f2ShapeRows(results).map((s) => ({ ...s, loss: keep.has(s.shape) ? 'mean, best range' : 'mean, outside' })),
+    ...f2RunRows(results).map((r) => ({ shape: r.shape, layers: r.layers, d_over_l: r.d_over_l, val_loss: r.val_loss, val_loss_lo: null, val_loss_hi: null, loss: 'one seed' })),
+  ];
   return scatterChart(rows, {
     x: 'd_over_l', y: 'val_loss', color: 'loss', colorTitle: 'loss', logX: true, size: 80,
     ...(rows.some((r) => r.val_loss_lo !== null && r.val_loss_lo !== undefined) ? { errorBars: { lower: 'val_loss_lo', upper: 'val_loss_hi' } } : {}),
-    title: `Final validation loss against width/depth (best range: ${rule})`, xTitle: 'd / L (width over depth)', yTitle: 'validation loss (nats per byte)', width: 420, height: 220, tooltip: ['shape', 'layers'],
+    colorScale: { domain: ['mean, best range', 'mean, outside', 'one seed'], range: ['#54a24b', '#e45756', '#bab0ac'] },
+    title: `Final validation loss against width/depth (best range: ${rule}; grey: single seeds)`, xTitle: 'd / L (width over depth)', yTitle: 'validation loss (nats per byte)', width: 420, height: 220, tooltip: ['shape', 'layers'],
   });
 }
 
@@ -162,15 +212,19 @@ export function f2Verdicts(results: Results): Verdict[] {
   const vs: Verdict[] = [{
     finding: 'F2', claim: `A0 grows linearly with d/L below the bottleneck (our d/L ${fmt(Math.min(...dl))}-${fmt(Math.max(...dl))})`,
     paper: `linear up to d/L about ${PAPER.f2Bottleneck}, then flat near ${pct(PAPER.f2Plateau, 2)} (0.1B)`,
-    ours: few ? `${shapes.length} shape(s)` : `A0 ${word(tA0)} against d/L (slope ${fmt(num(tA0.slope_per_unit_d_over_l), 2)} +- ${fmt(num(tA0.ci95), 2)} per unit d/L); the last ratio ${word(tLast)}`,
+    ours: few ? `${shapes.length} shape(s)` : (num(tA0.points) ?? 0) < 3
+      ? `A0 not identified for ${f2RunRows(results).filter((r) => r.A0 === null).length} of ${f2RunRows(results).length} runs (${f2RunRows(results).map((r) => r.limit).filter((x) => String(x).startsWith('not')).length ? 'one-sided bounds only' : ''}); the last ratio ${word(tLast)} against d/L, at equal loss the ratio ${f2EqualLossTrend(results).trend}`
+      : `A0 ${word(tA0)} against d/L (slope ${fmt(num(tA0.slope_per_unit_d_over_l), 2)} +- ${fmt(num(tA0.ci95), 2)} per unit d/L); the last ratio ${word(tLast)}`,
     verdict: few ? 'not measured' : tA0.trend === 'rises' ? 'agrees' : tA0.trend === 'falls' ? 'disagrees' : 'inconclusive',
-    rule: 'slope of a line through A0 against d/L over every run; a trend counts when its 95% interval excludes zero (no trend = the data cannot tell)',
+    rule: 'slope of a line through the identified A0s against d/L over every run; a trend counts when its 95% interval excludes zero (no trend, or fewer than 3 identified limits = the data cannot tell)',
   }];
-  const pw = f2Piecewise(results, 'A0');
+  // Without three identified limits, the last measured ratio stands in for A0 (and the row says so).
+  const onA0 = f2Piecewise(results, 'A0');
+  const pw = onA0 ?? f2Piecewise(results, 'last_ratio');
   const plateau = pw?.[1];
   vs.push({
     finding: 'F2', claim: 'a bottleneck: flat beyond some d/L', paper: `breakpoint about ${PAPER.f2Bottleneck} (0.1B; swept d/L ${PAPER.f2DlRange[0]}-${PAPER.f2DlRange[1]})`,
-    ours: plateau ? `breakpoint ${withInterval(plateau.breakpoint, plateau.breakpoint_lo, plateau.breakpoint_hi)}; AIC line ${fmt(pw![0].aic, 3)} vs line-plateau ${fmt(plateau.aic, 3)}` : 'too few shapes to fit',
+    ours: plateau ? `${onA0 ? 'A0' : 'on the last ratio (A0 not identified)'}: breakpoint ${withInterval(plateau.breakpoint, plateau.breakpoint_lo, plateau.breakpoint_hi)}; AIC line ${fmt(pw![0].aic, 3)} vs line-plateau ${fmt(plateau.aic, 3)}` : 'too few shapes to fit',
     verdict: !plateau ? 'not measured' : plateau.aic < pw![0].aic - 2 && !breakpointUnlocated(plateau, dl) ? 'partly' : 'inconclusive',
     rule: 'the plateau must lower AIC by more than 2 and its breakpoint\'s interval must not span the whole range; even then our range lies below the paper\'s bottleneck, so at most "partly"',
   });
@@ -221,6 +275,13 @@ export function f2Narrative(results: Results): string {
       parts.push(`- Line-then-plateau fit to the ${MEASURE_LABEL[m]}: breakpoint at d/L ${withInterval(pl.breakpoint, pl.breakpoint_lo, pl.breakpoint_hi)}, plateau ${fmt(pl.plateau)}; ` +
         `AIC ${fmt(pl.aic, 3)} against ${fmt(line.aic, 3)} for the straight line, so AIC ${prefers}` +
         `${spans ? '; and the breakpoint\'s 95% interval spans the whole range where the fit may place it, so no bottleneck is located' : ''}.`);
+    }
+    const eq = f2EqualLossRows(results);
+    if (eq.rows.length) {
+      const tr = f2EqualLossTrend(results);
+      const v = eq.rows.map((r) => r.ratio_at_loss as number);
+      parts.push(`- At equal validation loss (${fmt(eq.target_loss, 4)}, the lowest loss every run reaches), the stabilised ratio lies between ${fmt(Math.min(...v))} and ${fmt(Math.max(...v))}; ` +
+        `against ln(d/L) it ${tr.trend} (${fmt(tr.slope_per_doubling, 2)} +- ${fmt(tr.ci95, 2)} per doubling of d/L).`);
     }
     const br = f2BestRange(results);
     if (br.best) parts.push('', `**Loss.** The best final loss is ${fmt(num(br.best.val_loss), 4)} at d/L ${fmt(num(br.best.d_over_l))} (${br.best.shape}); ` +

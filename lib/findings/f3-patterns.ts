@@ -6,6 +6,7 @@
 import type { Results } from '../experiments/results';
 import type { RunMeasurement } from '../experiments/measure-run';
 import { lineChart, scatterChart, type TopLevelSpec } from '../plot';
+import { sizeColors } from './colors';
 import { ACT_LABEL, groupBy, Row, RunInfo, Verdict } from './common';
 import { f3BySize } from './f3-runs';
 import { fmt, pct, round } from './format';
@@ -18,7 +19,7 @@ export const SAME_TOKENS_RHO = 0.5;
 const CURVE_POINTS = 50;
 const SCATTER_POINTS = 800;
 
-function measurementOf(results: Results, runId: string): RunMeasurement | undefined {
+export function measurementOf(results: Results, runId: string): RunMeasurement | undefined {
   return results.measurements.find((m) => m.run.id === runId);
 }
 
@@ -36,7 +37,9 @@ export function f3FrequencyRows(results: Results): Row[] {
   return [...f3BySize(results)].flatMap(([act, runs]) => runs.flatMap((run) => {
     const m = measurementOf(results, run.id);
     if (!m) return [];
-    return layerPositions(m.patterns.layers.length).flatMap(({ position, layer }) => resampleByRank(frequencies(m, layer), CURVE_POINTS).map((p) => ({
+    // A layer is drawn once: a one-layer model's only layer is its first, middle and last.
+    const seen = new Set<number>();
+    return layerPositions(m.patterns.layers.length).filter(({ layer }) => !seen.has(layer) && !!seen.add(layer)).flatMap(({ position, layer }) => resampleByRank(frequencies(m, layer), CURVE_POINTS).map((p) => ({
       act: ACT_LABEL[act], size: run.size, panel: `${ACT_LABEL[act]}, ${position} layer`, layer, rank_fraction: round(p.rank_fraction), frequency: round(p.value),
     })));
   }));
@@ -50,9 +53,9 @@ function panelOrder(rows: Row[]): string[] {
 export function f3FrequencySpec(results: Results): TopLevelSpec {
   const rows = f3FrequencyRows(results);
   return lineChart(rows, {
-    x: 'rank_fraction', y: 'frequency', color: 'size', colorTitle: 'model shape', points: false, yZero: true,
+    x: 'rank_fraction', y: 'frequency', color: 'size', colorTitle: 'model shape', colorScale: sizeColors(results), points: false, yZero: true,
     facet: { field: 'panel', columns: 3, title: 'activation and layer', independentY: true, sort: panelOrder(rows) }, width: 220, height: 160,
-    title: 'Sorted per-neuron activation frequencies (stabilised PPL-1% rule, final checkpoint)',
+    title: 'Sorted per-neuron activation frequencies (stabilised PPL-1% rule, final checkpoint; each layer once: a one-layer model is in the "first" panels)',
     xTitle: 'neuron rank (0 = most active)', yTitle: 'fraction of tokens active', tooltip: ['layer'],
   });
 }
@@ -93,16 +96,23 @@ export function f3DomainRows(results: Results): Row[] {
     const ds = measurementOf(results, run.id)?.patterns.domains ?? [];
     const mu = ds.reduce((s, d) => s + d.activation_ratio, 0) / Math.max(1, ds.length);
     return ds.map((d) => ({
-      act: ACT_LABEL[act], size: run.size, domain: d.domain, tokens: d.tokens, activation_ratio: round(d.activation_ratio), relative_to_mean: round(d.activation_ratio / mu - 1, 3), dead_ratio: round(d.dead_ratio),
+      act: ACT_LABEL[act], size: run.size, domain: d.domain, tokens: d.tokens, activation_ratio: round(d.activation_ratio),
+      // 95% interval from the row-clustered standard error, where the measurement recorded it.
+      activation_ratio_lo: d.activation_ratio_se !== undefined ? round(d.activation_ratio - 1.96 * d.activation_ratio_se) : null,
+      activation_ratio_hi: d.activation_ratio_se !== undefined ? round(d.activation_ratio + 1.96 * d.activation_ratio_se) : null,
+      relative_to_mean: round(d.activation_ratio / mu - 1, 3), dead_ratio: round(d.dead_ratio),
     }));
   }));
 }
 
 export function f3DomainSpec(results: Results): TopLevelSpec {
-  return lineChart(f3DomainRows(results), {
-    x: 'domain', xType: 'nominal', y: 'activation_ratio', color: 'size', colorTitle: 'model shape',
+  const rows = f3DomainRows(results);
+  const withSe = rows.some((r) => r.activation_ratio_lo !== null);
+  return lineChart(rows, {
+    ...(withSe ? { errorBars: { lower: 'activation_ratio_lo', upper: 'activation_ratio_hi' } } : {}),
+    x: 'domain', xType: 'nominal', y: 'activation_ratio', color: 'size', colorTitle: 'model shape', colorScale: sizeColors(results),
     facet: { field: 'act', columns: 2, title: 'activation', independentY: true }, width: 300, height: 200,
-    title: 'Activation ratio per corpus domain (parallel lines: the domains rank alike at every size)', xTitle: 'domain', yTitle: 'activation ratio',
+    title: `Activation ratio per corpus domain (parallel lines: the domains rank alike at every size; ${withSe ? 'bars: 95% interval, clustered by evaluation row' : 'no interval: these measurements predate its recording'})`, xTitle: 'domain', yTitle: 'activation ratio',
   });
 }
 
@@ -119,7 +129,7 @@ export function f3DomainFrequencyRows(results: Results): Row[] {
 export function f3DomainFrequencySpec(results: Results): TopLevelSpec {
   const rows = f3DomainFrequencyRows(results);
   return lineChart(rows, {
-    x: 'rank_fraction', y: 'frequency', color: 'size', colorTitle: 'model shape', points: false, yZero: true,
+    x: 'rank_fraction', y: 'frequency', color: 'size', colorTitle: 'model shape', colorScale: sizeColors(results), points: false, yZero: true,
     facet: { field: 'panel', columns: 5, title: 'activation and domain', independentY: true, sort: panelOrder(rows) }, width: 150, height: 120,
     title: 'Sorted per-neuron frequencies per domain, last layer', xTitle: 'neuron rank (0 = most active)', yTitle: 'fraction of tokens active',
   });
@@ -137,7 +147,7 @@ export function f3DomainSpread(results: Results): Row[] {
 }
 
 /** Pairs of runs whose per-token ratios are on the same evaluation tokens. */
-function tokenPairs(results: Results): { kind: string; a: RunInfo; b: RunInfo }[] {
+export function tokenPairs(results: Results): { kind: string; a: RunInfo; b: RunInfo }[] {
   const bySize = f3BySize(results);
   const same = (a: RunInfo, b: RunInfo) => {
     const ma = measurementOf(results, a.id);

@@ -15,3 +15,4 @@ export * from './f3-patterns';
 export * from './figures';
 export * from './display';
 export * from './quickstart';
+export * from './f3-vocab';

@@ -78,7 +78,7 @@ export function quickStartTable(m: QuickStartMeasurement): Row[] {
     rule, cett: round(r.cett), activation_ratio: round(r.activation_ratio), ppl_ratio: round(r.ppl_ratio, 5),
   });
   return [
-    row('PPL-1% (searched CETT)', m.ppl1),
+    row(m.ppl1.saturated ? 'PPL-1% (searched CETT; SATURATED: perplexity never rose by 1%)' : 'PPL-1% (searched CETT)', m.ppl1),
     ...(m.zeroRatio !== null ? [row('zero count (s != 0)', { activation_ratio: m.zeroRatio, ppl_ratio: 1, cett: null })] : []),
     ...m.sweep.map((r) => row(`fixed CETT ${fmt(r.cett)}`, r)),
   ];
@@ -89,13 +89,16 @@ export function quickStartSpec(m: QuickStartMeasurement): TopLevelSpec {
   const loss = lineChart(m.checkpoints, { x: 'tokens', y: 'val_loss', logX: true, title: 'Validation loss while training', xTitle: 'training tokens', yTitle: 'loss (nats per byte)', width: 300, height: 220 });
   const pts: Row[] = [
     ...m.sweep.map((r) => ({ point: 'fixed CETT', activation_ratio: r.activation_ratio, ppl_ratio: r.ppl_ratio, cett: r.cett })),
-    { point: 'PPL-1%', activation_ratio: m.ppl1.activation_ratio, ppl_ratio: m.ppl1.ppl_ratio, cett: m.ppl1.cett },
+    { point: m.ppl1.saturated ? 'PPL-1% (search saturated)' : 'PPL-1%', activation_ratio: m.ppl1.activation_ratio, ppl_ratio: m.ppl1.ppl_ratio, cett: m.ppl1.cett },
+    // Dropping exact zeros changes nothing, so the zero count sits at PPL ratio 1.
+    ...(m.zeroRatio !== null ? [{ point: 'zero count (ReLU)', activation_ratio: m.zeroRatio, ppl_ratio: 1, cett: null }] : []),
   ];
   // PPL-1% is one more point on the same CETT curve: draw the curve through it.
   const curve = [...m.sweep, m.ppl1].map((r) => ({ point: 'fixed CETT', activation_ratio: r.activation_ratio, ppl_ratio: r.ppl_ratio }));
   const trade = scatterChart(pts, {
-    x: 'activation_ratio', y: 'ppl_ratio', color: 'point', colorTitle: '', fit: { data: curve, dashed: false }, size: 70,
-    title: 'Sparser costs perplexity: PPL-1% stops at 1.01', xTitle: 'activation ratio', yTitle: 'PPL ratio (sparse / dense)', width: 300, height: 220, tooltip: ['cett'],
+    x: 'activation_ratio', y: 'ppl_ratio', color: 'point', colorTitle: '', fit: { data: curve, dashed: false }, size: 70, hRules: [1.01],
+    colorScale: { domain: ['fixed CETT', 'PPL-1%', 'PPL-1% (search saturated)', 'zero count (ReLU)'], range: ['#999999', '#222222', '#e45756', '#d62728'] },
+    title: 'Sparser costs perplexity: PPL-1% stops at the dotted line, 1.01', xTitle: 'activation ratio', yTitle: 'PPL ratio (sparse / dense)', width: 300, height: 220, tooltip: ['cett'],
   });
   return concatCharts([loss, trade]);
 }
@@ -107,6 +110,8 @@ export function quickStartNarrative(m: QuickStartMeasurement): string {
   return [
     `The model trained to ${fmtCount(last.tokens as number)} tokens; its validation loss went from ${fmt(last === first ? null : (first.val_loss as number), 4)} at ${fmtCount(first.tokens as number)} tokens to ${fmt(last.val_loss as number, 4)}.`,
     `On ${m.evalTokens} held-out tokens, PPL-1% found CETT ${fmt(m.ppl1.cett)}: with every layer cut at that CETT, ${pct(m.ppl1.activation_ratio)} of the FFN neurons stay active and the perplexity rises by a factor ${fmt(m.ppl1.ppl_ratio, 4)} (target 1.01).`,
-    z !== null ? `The plain zero count of this ReLU model says ${pct(z)} are active, so PPL-1% is ${pct(1 - m.ppl1.activation_ratio / z)} sparser than it.` : 'A SiLU model has no exact zeros, so only CETT-based rules apply.',
+    m.ppl1.saturated
+      ? `**The search saturated:** even at the largest CETT (${fmt(m.ppl1.cett)}) the perplexity rose by less than 1%, so this model is too barely trained for PPL-1% to measure anything; the ratio above is where the search stopped, and no comparison with the zero count is made.`
+      : z !== null ? `The plain zero count of this ReLU model says ${pct(z)} are active, so PPL-1% is ${pct(1 - m.ppl1.activation_ratio / z)} sparser than it.` : 'A SiLU model has no exact zeros, so only CETT-based rules apply.',
   ].join(' ');
 }

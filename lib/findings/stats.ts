@@ -2,15 +2,12 @@
 // error of its slope (is there a trend at all?), rank and linear correlation (are the same tokens
 // "hard" at every size?), and distances between distributions of per-neuron frequencies (do models
 // of different sizes spread their activity over neurons alike?). Pure functions of arrays.
+import { tQuantile } from '../laws/quantiles';
 
-/** Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom (beyond: the normal 1.96). */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
-
-/** The t value a 95% two-sided interval needs with `df` degrees of freedom. */
+/** The t value a 95% two-sided interval needs with `df` degrees of freedom (exact, not a table). */
 export function tCritical95(df: number): number {
   if (!(df >= 1)) return Infinity;
-  return df <= 30 ? T975[Math.floor(df) - 1] : 1.96;
+  return tQuantile(0.975, df);
 }
 
 export interface LineFit {
@@ -240,4 +237,20 @@ export function crossingFromRight(pts: readonly { x: number; y: number }[], targ
   const hi = p[i];
   const w = (lo.y - target) / (lo.y - hi.y);
   return { x: lo.x + w * (hi.x - lo.x), censored: false };
+}
+
+/**
+ * Mean of per-token values and its standard error, clustered by evaluation row: the tokens of one row
+ * share their context and are correlated, so rows (`clusterSize` consecutive tokens) are the units.
+ */
+export function clusteredMeanSe(values: ArrayLike<number>, clusterSize: number): { mean: number; se: number; clusters: number } {
+  const k = Math.max(1, Math.floor(clusterSize));
+  const means: number[] = [];
+  for (let i = 0; i < values.length; i += k) {
+    let s = 0;
+    let n = 0;
+    for (let j = i; j < Math.min(values.length, i + k); j++) { s += values[j]; n++; }
+    means.push(s / n);
+  }
+  return { mean: mean(Array.from(values)), se: means.length >= 2 ? sd(means) / Math.sqrt(means.length) : NaN, clusters: means.length };
 }

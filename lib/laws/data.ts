@@ -6,6 +6,8 @@ import { UserError } from '../util/errors';
 export interface CurvePoint {
   D: number;
   A: number;
+  /** Training stage of the checkpoint when known ('warmup', 'stable', 'decay'); warmup points are left out of fits. */
+  stage?: string | null;
 }
 
 /** Either a list of points or two parallel columns. */
@@ -29,7 +31,7 @@ export function checkPoint(D: unknown, A: unknown, where: string): void {
 export function toPoints(input: CurveInput): CurvePoint[] {
   let pts: CurvePoint[];
   if (Array.isArray(input)) {
-    pts = (input as readonly CurvePoint[]).map((p) => ({ D: p?.D, A: p?.A }));
+    pts = (input as readonly CurvePoint[]).map((p) => (p?.stage ? { D: p?.D, A: p?.A, stage: p.stage } : { D: p?.D, A: p?.A }));
   } else {
     const cols = input as { D: readonly number[]; A: readonly number[] };
     if (!Array.isArray(cols.D) || !Array.isArray(cols.A)) throw new UserError('curve needs columns D and A');

@@ -10,7 +10,7 @@ export interface ReadCurveOptions {
   ratioColumn?: string;
 }
 
-/** Reads (tokens, activation_ratio) points from a .csv/.tsv or .jsonl/.ndjson/.json file. D stays in the file's unit. */
+/** Reads (tokens, activation_ratio[, stage]) points from a .csv/.tsv or .jsonl/.ndjson/.json file. D stays in the file's unit. */
 export function readCurveFile(file: string, opts: ReadCurveOptions = {}): CurvePoint[] {
   const tCol = opts.tokensColumn ?? 'tokens';
   const rCol = opts.ratioColumn ?? 'activation_ratio';
@@ -47,6 +47,7 @@ function parseDelimited(text: string, file: string, tCol: string, rCol: string):
   const header = splitRow(lines[first], sep);
   const ti = header.indexOf(tCol);
   const ri = header.indexOf(rCol);
+  const si = header.indexOf('stage'); // optional: rows with stage "warmup" are left out of fits
   if (ti < 0 || ri < 0) {
     throw new UserError(`${file}: needs columns ${tCol} and ${rCol} (found: ${header.join(', ')})`);
   }
@@ -58,7 +59,7 @@ function parseDelimited(text: string, file: string, tCol: string, rCol: string):
     const D = num(cells[ti]);
     const A = num(cells[ri]);
     checkPoint(D, A, `${file} line ${i + 1}`);
-    pts.push({ D, A });
+    pts.push(si >= 0 && cells[si] ? { D, A, stage: cells[si] } : { D, A });
   }
   return pts;
 }
@@ -95,6 +96,6 @@ function parseJson(text: string, file: string, tCol: string, rCol: string, whole
     const D = typeof o[tCol] === 'string' ? num(o[tCol] as string) : o[tCol];
     const A = typeof o[rCol] === 'string' ? num(o[rCol] as string) : o[rCol];
     checkPoint(D, A, where);
-    return { D: D as number, A: A as number };
+    return typeof o.stage === 'string' ? { D: D as number, A: A as number, stage: o.stage } : { D: D as number, A: A as number };
   });
 }

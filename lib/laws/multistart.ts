@@ -1,7 +1,7 @@
 // One least-squares fit of a form to (D, A): normalise D, generate variable-projection starts, run the
 // bounded LM from several of them, keep the lowest SSE, and express the parameters in the caller's unit.
 // D is normalised by its geometric mean because in raw tokens D^alpha reaches 1e15 and c 1e-15.
-import type { Form } from './forms';
+import type { Bounds, Form } from './forms';
 import { levenbergMarquardt, type LmResult } from './solver';
 import { gridStarts, pickStarts } from './starts';
 
@@ -23,11 +23,11 @@ export function geometricMeanScale(D: readonly number[]): number {
   return Math.exp(s / D.length);
 }
 
-/** Runs the bounded LM for `form` on normalised data `Dn` from `p0`. */
-export function solveNormalised(form: Form, Dn: readonly number[], A: readonly number[], p0: readonly number[]): LmResult {
+/** Runs the bounded LM for `form` on normalised data `Dn` from `p0` (in `box`, default the form's bounds). */
+export function solveNormalised(form: Form, Dn: readonly number[], A: readonly number[], p0: readonly number[], box?: Bounds): LmResult {
   const m = form.params.length;
   const n = Dn.length;
-  const { lower, upper } = form.bounds(Dn);
+  const { lower, upper } = box ?? form.bounds(Dn);
   const grad = new Float64Array(m);
   return levenbergMarquardt(
     {

@@ -6,7 +6,7 @@
 import { quantileSorted } from 'simple-statistics';
 import { UserError } from '../util/errors';
 import { ols } from './linalg';
-import { fitMetrics } from './metrics';
+import { fitMetrics, infoCriteria } from './metrics';
 import { rngFor } from '../util/rng';
 
 export interface PiecewiseRow {
@@ -42,11 +42,6 @@ function check(x: readonly number[], y: readonly number[], minDistinct: number, 
   if (distinct < minDistinct) {
     throw new UserError(`${what} needs at least ${minDistinct} distinct x values (got ${distinct})`);
   }
-}
-
-function infoCriteria(sse: number, n: number, k: number): { aic: number; bic: number } {
-  const ll = n * Math.log(Math.max(sse, 1e-300) / n);
-  return { aic: ll + 2 * (k + 1), bic: ll + Math.log(n) * (k + 1) };
 }
 
 export function fitLine(x: readonly number[], y: readonly number[]): PiecewiseRow {

@@ -2,9 +2,11 @@
 // resampling residuals (not points) keeps the design, including the late points that pin A0 down.
 // Resampling points and the linearised covariance are offered too; each row says which was used.
 import { Matrix, pseudoInverse } from 'ml-matrix';
-import { probit, quantileSorted } from 'simple-statistics';
+import { quantileSorted } from 'simple-statistics';
 import type { Form } from './forms';
+import { boundSide } from './identify';
 import { solveNormalised, type FormFit } from './multistart';
+import { tQuantile } from './quantiles';
 import { rngFor } from '../util/rng';
 
 export type UncertaintyMethod = 'bootstrap-residual' | 'bootstrap-points' | 'covariance' | 'none';
@@ -64,14 +66,18 @@ export function parameterIntervals(
       for (let j = 0; j < m; j++) J.set(i, j, g[j]);
     }
     const cov = pseudoInverse(J.transpose().mmul(J)).mul(fit.sse / (n - m));
-    const z = probit((1 + opts.level) / 2);
+    // Student's t with n - m degrees of freedom: the variance is estimated from the residuals.
+    const z = tQuantile((1 + opts.level) / 2, n - m);
     const se = fit.p.map((_, j) => Math.sqrt(Math.max(cov.get(j, j), 0)));
+    // A parameter pinned at a bound has no Wald interval (its column is inactive: the width came out 0).
+    const box = form.bounds(D.map((d) => d / fit.scale));
+    const pinned = fit.pNorm.map((v, j) => boundSide(v, box.lower[j], box.upper[j]) !== null);
     return {
-      lo: fit.p.map((v, j) => v - z * se[j]),
-      hi: fit.p.map((v, j) => v + z * se[j]),
+      lo: fit.p.map((v, j) => (pinned[j] ? NaN : v - z * se[j])),
+      hi: fit.p.map((v, j) => (pinned[j] ? NaN : v + z * se[j])),
       samples: [],
       nOk: 0,
-      method: `covariance (Wald ${pct}%)`,
+      method: `covariance (Wald ${pct}%, t with ${n - m} df${pinned.some((x) => x) ? '; none for parameters at a bound' : ''})`,
     };
   }
 

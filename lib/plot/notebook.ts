@@ -87,6 +87,9 @@ export async function figureBundle(spec: TopLevelSpec, o: ShowOptions = {}): Pro
  * (JupyterLab) and the static image everywhere else, in one output. `await` it in the cell.
  */
 export async function show(spec: TopLevelSpec, o: ShowOptions = {}): Promise<void> {
+  // SPARSING_STATIC_FIGURES=1 (set by scripts/run-notebooks.sh for the committed notebooks): the PNG
+  // alone, at 1.5x, not the Vega-Lite JSON that repeats every data point; keeps notebooks small.
+  if (process.env.SPARSING_STATIC_FIGURES === '1') o = { staticOnly: true, scale: 1.5, ...o };
   const { data, metadata } = await figureBundle(spec, o);
   if (!displayBundle(data, metadata)) process.stdout.write(`${data['text/plain']}\n`);
 }

@@ -40,6 +40,8 @@ export interface ChartOptions {
   color?: string;
   colorTitle?: string;
   colorType?: FieldType;
+  /** Fixed colours: value i of `domain` is drawn in `range[i]` (so one value keeps one colour across figures). */
+  colorScale?: { domain: string[]; range: string[] };
   /** Log-scale axes; rows with a non-positive value on that axis are dropped. */
   logX?: boolean;
   logY?: boolean;
@@ -58,6 +60,10 @@ export interface ChartOptions {
   errorBars?: ErrorBarOptions;
   /** Extra fields for the interactive tooltip (x, y and colour are always there). */
   tooltip?: string[];
+  /** Order of the x values on an ordinal or nominal axis (default: ascending as strings). */
+  xSort?: string[];
+  /** Horizontal reference lines (e.g. a target), drawn dashed in dark grey; not a data series, so not in the legend. */
+  hRules?: number[];
 }
 
 export interface LineChartOptions extends ChartOptions {
@@ -75,11 +81,17 @@ export interface FitOverlay {
   y?: string;
   /** Dash the curve (default true). */
   dashed?: boolean;
+  /** Field that splits the curve rows into separate lines without a colour of their own (Vega-Lite `detail`). */
+  detail?: string;
 }
 
 export interface ScatterChartOptions extends ChartOptions {
   /** Field mapped to the point shape. */
   shape?: string;
+  /** Fixed shapes per value of `shape` (Vega-Lite shape names: circle, square, triangle-up, ...). */
+  shapeScale?: { domain: string[]; range: string[] };
+  /** Legend title of the shape field. */
+  shapeTitle?: string;
   /** Point area in square pixels (default 40). */
   size?: number;
   fit?: FitOverlay;
@@ -104,6 +116,7 @@ function positional(o: ChartOptions, axis: 'x' | 'y', field: string): Json {
   const log = axis === 'x' ? o.logX : o.logY;
   const type = axis === 'x' ? o.xType ?? 'quantitative' : 'quantitative';
   const enc: Json = { field: fieldRef(field), type, title: (axis === 'x' ? o.xTitle : o.yTitle) ?? field };
+  if (axis === 'x' && o.xSort) enc.sort = o.xSort;
   if (type === 'quantitative') {
     const scale: Json = {};
     // A "nice" log domain rounds out to whole decades, mostly empty at our sizes.
@@ -120,7 +133,10 @@ function positional(o: ChartOptions, axis: 'x' | 'y', field: string): Json {
 
 function colorEnc(o: ChartOptions): Json | undefined {
   if (!o.color) return undefined;
-  return { field: fieldRef(o.color), type: o.colorType ?? 'nominal', title: o.colorTitle ?? o.color };
+  return {
+    field: fieldRef(o.color), type: o.colorType ?? 'nominal', title: o.colorTitle ?? o.color,
+    ...(o.colorScale ? { scale: { domain: o.colorScale.domain, range: o.colorScale.range } } : {}),
+  };
 }
 
 function tooltipEnc(o: ChartOptions, extra: (string | undefined)[] = []): Json[] {
@@ -149,7 +165,8 @@ function errorBarLayer(o: ChartOptions, eb: ErrorBarOptions, filter?: Json): Jso
 }
 
 /** Wraps layers into a top-level spec, faceted or not. */
-function topLevel(o: ChartOptions, rows: Row[], layer: Json[]): TopLevelSpec {
+function topLevel(o: ChartOptions, rows: Row[], layerIn: Json[]): TopLevelSpec {
+  const layer = [...layerIn, ...(o.hRules ?? []).map((y) => ({ mark: { type: 'rule', color: '#333333', strokeDash: [2, 2], strokeWidth: 1 }, encoding: { y: { datum: y } } }))];
   const width = o.width ?? 360;
   const height = o.height ?? 240;
   const base: Json = {
@@ -206,7 +223,9 @@ export function scatterChart(data: DataInput, o: ScatterChartOptions): TopLevelS
   const enc: Json = { x: positional(o, 'x', o.x), y: positional(o, 'y', o.y), tooltip: tooltipEnc(o, [o.shape]) };
   const color = colorEnc(o);
   if (color) enc.color = color;
-  if (o.shape) enc.shape = { field: fieldRef(o.shape), type: 'nominal', title: o.shape };
+  if (o.shape) {
+    enc.shape = { field: fieldRef(o.shape), type: 'nominal', title: o.shapeTitle ?? o.shape, ...(o.shapeScale ? { scale: { domain: o.shapeScale.domain, range: o.shapeScale.range } } : {}) };
+  }
   const filters = logFilters(o, o.x, o.y);
   const layer: Json[] = [{
     transform: [...only('data'), ...filters],
@@ -217,6 +236,7 @@ export function scatterChart(data: DataInput, o: ScatterChartOptions): TopLevelS
   if (o.fit) {
     const fitEnc: Json = { x: positional(o, 'x', o.x), y: positional(o, 'y', o.y) };
     if (color) fitEnc.color = color;
+    if (o.fit.detail) fitEnc.detail = { field: fieldRef(o.fit.detail), type: 'nominal' };
     layer.push({
       transform: [...only('fit'), ...filters],
       mark: { type: 'line', strokeWidth: 1.5, ...(o.fit.dashed ?? true ? { strokeDash: [5, 3] } : {}) },

@@ -3,7 +3,7 @@
 // and a resumed run ends with exactly the weights of an uninterrupted one on the same backend.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tf, Tensor } from '../backend/tf';
+import { tf } from '../backend/tf';
 import { initBackend } from '../backend/select';
 import { ModelConfig, paramCounts, validateConfig } from '../model/config';
 import { Model } from '../model/model';
@@ -16,6 +16,7 @@ import { Progress } from '../util/progress';
 import { provenance } from '../util/provenance';
 import { AdamW, AdamWConfig } from './adamw';
 import { meanLoss } from './evaluate';
+import { trainStep } from './step';
 import { checkpointSteps, LrSchedule, lrAt, stageAt } from './schedule';
 import {
   CHECKPOINTS_DIR, CheckpointMeta, checkpointDirName, DONE_FILE, LOG_FILE, META_FILE, RUN_FILE, STATE_FILE, readLog,
@@ -172,23 +173,14 @@ export async function train(o: TrainOptions): Promise<TrainSummary> {
     return steps.length ? path.join(o.runDir, CHECKPOINTS_DIR, checkpointDirName(steps[steps.length - 1] * tokensPerStep)) : 'none yet';
   };
 
-  const vars = [...model.params.values()];
-  const nameOf = new Map([...model.params].map(([n, v]) => [v.name, n]));
   while (step < totalSteps) {
     if (o.stopAfterSteps !== undefined && step - startStep >= o.stopAfterSteps) { stoppedEarly = true; break; }
     const { x, y } = trainBatch(corpus, { seed: o.seed, step, batchSize: o.batchSize, context: o.seqLen });
     const lr = lrAt(sched, step + 1);
-    const { value, grads } = tf.variableGrads(() => model.loss(x, y, o.batchSize, o.seqLen), vars);
-    const loss = value.dataSync()[0];
-    value.dispose();
-    if (!Number.isFinite(loss)) {
-      tf.dispose(grads);
+    const { loss, gradNorm, applied } = trainStep(model, opt, x, y, o.batchSize, o.seqLen, lr);
+    if (!applied) {
       throw new UserError(`loss is ${loss} at step ${step + 1} (tokens ${(step + 1) * tokensPerStep}); stopped. The last good checkpoint is ${lastGood()}; try a lower learning rate`);
     }
-    const named = new Map<string, Tensor>();
-    for (const [k, g] of Object.entries(grads)) named.set(nameOf.get(k)!, g);
-    const gradNorm = opt.apply(named, lr);
-    tf.dispose(grads);
     step += 1;
     lossSinceCkpt += loss;
     nSinceCkpt += 1;

@@ -106,3 +106,24 @@ export function getProfile(name: string): Profile {
   if (!p) throw new UserError(`unknown profile '${name}'; known profiles: ${Object.keys(PROFILES).join(', ')}`);
   return p;
 }
+
+/**
+ * Runs that differ only in seed (same preset, activation, token budget and training settings)
+ * trained together as replicas of one batched model, in profile order; groups hold at most
+ * maxSize runs. Everything else is a group of one.
+ */
+export function replicaGroups(runs: RunSpec[], maxSize = 4): RunSpec[][] {
+  const key = (r: RunSpec) => JSON.stringify([r.preset, r.act, r.tokens, r.batchSize, r.seqLen, r.lr, r.warmupSteps, r.ckptFirstTokens, r.ckptFactor]);
+  const groups = new Map<string, RunSpec[][]>();
+  const order: RunSpec[][] = [];
+  for (const r of runs) {
+    const list = groups.get(key(r)) ?? [];
+    groups.set(key(r), list);
+    const last = list[list.length - 1];
+    if (last && last.length < maxSize) { last.push(r); continue; }
+    const g = [r];
+    list.push(g);
+    order.push(g);
+  }
+  return order;
+}

@@ -1,26 +1,20 @@
 // Resumable training: AdamW, WSD schedule, planned checkpoints with validation loss, a JSONL log.
 // Batches are a pure function of (seed, step), so the saved state is weights + optimizer + step,
 // and a resumed run ends with exactly the weights of an uninterrupted one on the same backend.
-import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { tf } from '../backend/tf';
 import { initBackend } from '../backend/select';
 import { ModelConfig, paramCounts, validateConfig } from '../model/config';
 import { Model } from '../model/model';
-import { saveCheckpoint } from '../checkpoint/hf';
-import { encodeSafetensors, NamedTensor, readSafetensors } from '../checkpoint/safetensors';
 import { Corpus, evalSet, loadCorpus, trainBatch } from '../data';
-import { writeFileAtomic, publishDirAtomic } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { Progress } from '../util/progress';
-import { provenance } from '../util/provenance';
 import { AdamW, AdamWConfig } from './adamw';
 import { meanLoss } from './evaluate';
 import { trainStep } from './step';
 import { checkpointSteps, LrSchedule, lrAt, stageAt } from './schedule';
-import {
-  CHECKPOINTS_DIR, CheckpointMeta, checkpointDirName, DONE_FILE, LOG_FILE, META_FILE, RUN_FILE, STATE_FILE, readLog,
-} from './run-files';
+import { CheckpointMeta } from './run-files';
+import { RunDir, RunPlan } from './run-dir';
 
 export interface TrainOptions {
   runDir: string;
@@ -69,6 +63,8 @@ export interface TrainSummary {
   resumedFromStep: number;
   stoppedEarly: boolean;
   seconds: number;
+  /** Set when the run stopped on a NaN loss (replica groups report it here instead of throwing). */
+  error?: string;
 }
 
 /** The part of the options that defines the run: a rerun with other values is refused. */
@@ -90,135 +86,160 @@ function validate(o: TrainOptions): void {
   if (!Number.isInteger(o.seed) || o.seed < 0) throw new UserError(`seed must be a non-negative integer, got ${o.seed}`);
 }
 
-function saveState(file: string, model: Model, opt: AdamW, step: number): void {
-  const tensors = new Map<string, NamedTensor>();
-  for (const [name, v] of model.params) {
-    tensors.set(`param.${name}`, { data: v.dataSync() as Float32Array, shape: v.shape });
-    tensors.set(`adam_m.${name}`, { data: opt.m.get(name)!.dataSync() as Float32Array, shape: v.shape });
-    tensors.set(`adam_v.${name}`, { data: opt.v.get(name)!.dataSync() as Float32Array, shape: v.shape });
-  }
-  writeFileAtomic(file, encodeSafetensors(tensors, { step: String(step) }));
+/** A rough upper bound on the memory a group of R replicas needs (weights, moments, gradients, activations). */
+export function replicaMemoryBytes(o: TrainOptions, R: number): number {
+  const c = o.model;
+  const P = paramCounts(c).total;
+  const tokens = o.batchSize * o.seqLen;
+  const perToken = c.layers * (12 * c.d + 6 * c.dFF + 3 * c.heads * o.seqLen) + 4 * c.vocab; // kept activations, floats
+  return 4 * R * (6 * P + 2 * tokens * perToken);
 }
 
-function loadState(file: string, model: Model, opt: AdamW): number {
-  const { tensors, metadata } = readSafetensors(file);
-  for (const [name, v] of model.params) {
-    for (const [prefix, target] of [['param', v], ['adam_m', opt.m.get(name)!], ['adam_v', opt.v.get(name)!]] as const) {
-      const t = tensors.get(`${prefix}.${name}`);
-      if (!t || t.data.length !== v.size) throw new UserError(`${file} does not match this model (${prefix}.${name}); delete it to restart the run`);
-      target.assign(tf.tensor(t.data, v.shape));
-    }
+/** Replicas must share everything but seed and directory: the same shape, activation and token budget. */
+function checkGroup(group: TrainOptions[]): void {
+  if (group.length === 0) throw new UserError('a replica group needs at least one run');
+  const base = identity(group[0]);
+  for (const o of group.slice(1)) {
+    const id = identity(o);
+    const diff = Object.keys({ ...base, ...id }).filter((k) => k !== 'seed' && JSON.stringify(base[k]) !== JSON.stringify(id[k]));
+    if (diff.length) throw new UserError(`replicas ${group[0].runDir} and ${o.runDir} differ in ${diff.join(', ')}; a replica group trains one shape and budget with different seeds`);
   }
-  const step = Number(metadata.step);
-  opt.step = step;
-  return step;
+  const dirs = new Set(group.map((o) => path.resolve(o.runDir)));
+  if (dirs.size !== group.length) throw new UserError('replicas of a group need distinct output directories');
+  const seeds = new Set(group.map((o) => o.seed));
+  if (seeds.size !== group.length) throw new UserError(`replicas of a group need distinct seeds, got ${group.map((o) => o.seed).join(', ')}`);
+  const need = replicaMemoryBytes(group[0], group.length);
+  const have = os.totalmem() * 0.7;
+  if (need > have) throw new UserError(`${group.length} replicas need about ${(need / 2 ** 30).toFixed(1)} GiB, more than the ${(have / 2 ** 30).toFixed(1)} GiB this machine can give; use fewer replicas`);
 }
 
+/** Trains one run. A NaN loss stops it with one clear line naming the last good checkpoint. */
 export async function train(o: TrainOptions): Promise<TrainSummary> {
-  validate(o);
-  await initBackend({ quiet: o.quiet });
-  const t0 = Date.now();
-  const runName = path.basename(o.runDir);
-  fs.mkdirSync(o.runDir, { recursive: true });
-  const runFile = path.join(o.runDir, RUN_FILE);
-  const id = identity(o);
-  if (fs.existsSync(runFile)) {
-    const prev = JSON.parse(fs.readFileSync(runFile, 'utf8')) as { options: Record<string, unknown> };
-    if (JSON.stringify(prev.options) !== JSON.stringify(id)) {
-      throw new UserError(`${o.runDir} holds a run with different settings; choose another output directory or delete it`);
-    }
-  }
-  const corpus = o.corpus ?? loadCorpus();
-  const tokensPerStep = o.batchSize * o.seqLen;
-  const totalSteps = Math.max(1, Math.round(o.totalTokens / tokensPerStep));
-  const sched: LrSchedule = { lr: o.lr, warmupSteps: o.warmupSteps, totalSteps, decayFraction: o.decayFraction, minLrRatio: o.minLrRatio };
-  const ckptSteps = new Set(checkpointSteps(tokensPerStep, totalSteps, o.checkpointFirstTokens, o.checkpointFactor));
-  if (!fs.existsSync(runFile)) {
-    writeFileAtomic(runFile, JSON.stringify({
-      options: id, params: paramCounts(o.model), tokens_per_step: tokensPerStep, total_steps: totalSteps,
-      checkpoint_steps: [...ckptSteps], corpus_hash: corpus.hash, provenance: provenance(),
-    }, null, 2) + '\n');
-  }
-  const doneFile = path.join(o.runDir, DONE_FILE);
-  if (fs.existsSync(doneFile)) {
-    const done = JSON.parse(fs.readFileSync(doneFile, 'utf8')) as TrainSummary;
-    if (!o.quiet) process.stderr.write(`${runName}: already finished (${done.steps} steps), nothing to do\n`);
-    return { ...done, resumedFromStep: done.steps, stoppedEarly: false, seconds: 0 };
-  }
+  const [s] = await trainReplicas([o]);
+  if (s.error) throw new UserError(s.error);
+  return s;
+}
 
-  const model = new Model(o.model, { seed: o.seed });
-  const opt = new AdamW(o.optimizer, model.params, (name) => model.specs.find((s) => s.name === name)?.kind !== 'norm');
-  const stateFile = path.join(o.runDir, STATE_FILE);
-  let step = 0;
-  if (fs.existsSync(stateFile)) {
-    step = loadState(stateFile, model, opt);
-    if (!o.quiet) process.stderr.write(`${runName}: resuming at step ${step} of ${totalSteps}\n`);
+/**
+ * Trains R runs of the same shape and budget (different seeds) as one replica-stacked model;
+ * each writes its own ordinary run directory. A replica whose loss goes NaN stops alone (its
+ * summary carries the error, its last good checkpoint stays); the others go on.
+ */
+export async function trainReplicas(group: TrainOptions[]): Promise<TrainSummary[]> {
+  group.forEach(validate);
+  checkGroup(group);
+  const o0 = group[0];
+  await initBackend({ quiet: o0.quiet });
+  const corpus = o0.corpus ?? loadCorpus();
+  const tokensPerStep = o0.batchSize * o0.seqLen;
+  const totalSteps = Math.max(1, Math.round(o0.totalTokens / tokensPerStep));
+  const plan = { tokensPerStep, totalSteps, checkpointSteps: checkpointSteps(tokensPerStep, totalSteps, o0.checkpointFirstTokens, o0.checkpointFactor), corpusHash: corpus.hash };
+  const runs = group.map((o) => ({ o, dir: new RunDir(o.runDir, identity(o), plan) }));
+  const summaries = new Map<TrainOptions, TrainSummary>();
+  const todo: typeof runs = [];
+  for (const r of runs) {
+    r.dir.prepare(r.o.model);
+    const done = r.dir.done<TrainSummary>();
+    if (done) {
+      if (!r.o.quiet) process.stderr.write(`${r.dir.name}: already finished (${done.steps} steps), nothing to do\n`);
+      summaries.set(r.o, { ...done, resumedFromStep: done.steps, stoppedEarly: false, seconds: 0 });
+    } else todo.push(r);
   }
-  // Drop log rows written after the saved state (they will be recomputed identically).
-  const logFile = path.join(o.runDir, LOG_FILE);
-  const kept = readLog(o.runDir).filter((r) => (r.step as number) <= step);
-  writeFileAtomic(logFile, kept.map((r) => JSON.stringify(r) + '\n').join(''));
-  const log = (row: Record<string, unknown>) => fs.appendFileSync(logFile, JSON.stringify(row) + '\n');
+  // replicas resume together only from the same step (a kill can fall between two state files)
+  const byStep = new Map<number, typeof runs>();
+  for (const r of todo) { const s = r.dir.stateStep(); byStep.set(s, [...(byStep.get(s) ?? []), r]); }
+  for (const members of byStep.values()) {
+    for (const [o, s] of trainGroup(members, corpus, plan)) summaries.set(o, s);
+  }
+  return group.map((o) => summaries.get(o)!);
+}
+
+function trainGroup(members: { o: TrainOptions; dir: RunDir }[], corpus: Corpus, plan: RunPlan): Map<TrainOptions, TrainSummary> {
+  const t0 = Date.now();
+  const o = members[0].o;
+  const R = members.length;
+  const { tokensPerStep, totalSteps } = plan;
+  const sched: LrSchedule = { lr: o.lr, warmupSteps: o.warmupSteps, totalSteps, decayFraction: o.decayFraction, minLrRatio: o.minLrRatio };
+  const ckptSteps = new Set(plan.checkpointSteps);
+  const model = new Model(o.model, R === 1 ? { seed: o.seed } : { seeds: members.map((m) => m.o.seed) });
+  const opt = new AdamW(o.optimizer, model.params, (name) => model.specs.find((s) => s.name === name)?.kind !== 'norm', R);
+  const name = R === 1 ? members[0].dir.name : `${members[0].dir.name} +${R - 1} replicas`;
+  let step = 0;
+  members.forEach((m, r) => { step = m.dir.loadState(model, opt, r); m.dir.truncateLog(step); });
+  opt.step = step;
+  if (step > 0 && !o.quiet) process.stderr.write(`${name}: resuming at step ${step} of ${totalSteps}\n`);
 
   const val = evalSet(corpus, { tokens: o.evalTokens, context: o.seqLen });
   const startStep = step;
-  const progress = new Progress(runName, totalSteps, 5000, o.quiet);
-  let lastState = Date.now();
-  let lossSinceCkpt = 0;
+  const progress = new Progress(name, totalSteps, 5000, o.quiet);
+  const alive = members.map(() => true);
+  const errors: (string | undefined)[] = members.map(() => undefined);
+  const lossSinceCkpt = members.map(() => 0);
   let nSinceCkpt = 0;
-  let lastValLoss = NaN;
+  const lastValLoss = members.map(() => NaN);
+  let lastState = Date.now();
   let stoppedEarly = false;
-  const lastGood = () => {
-    const steps = [...ckptSteps].filter((s) => s <= step);
-    return steps.length ? path.join(o.runDir, CHECKPOINTS_DIR, checkpointDirName(steps[steps.length - 1] * tokensPerStep)) : 'none yet';
-  };
+  const saveStates = () => { members.forEach((m, r) => { if (alive[r]) m.dir.saveState(model, opt, r, step); }); lastState = Date.now(); };
 
-  while (step < totalSteps) {
+  while (step < totalSteps && alive.some(Boolean)) {
     if (o.stopAfterSteps !== undefined && step - startStep >= o.stopAfterSteps) { stoppedEarly = true; break; }
-    const { x, y } = trainBatch(corpus, { seed: o.seed, step, batchSize: o.batchSize, context: o.seqLen });
+    const batches = members.map((m) => trainBatch(corpus, { seed: m.o.seed, step, batchSize: o.batchSize, context: o.seqLen }));
+    const cat = (k: 'x' | 'y') => (R === 1 ? batches[0][k] : Int32Array.from(batches.flatMap((b) => Array.from(b[k]))));
     const lr = lrAt(sched, step + 1);
-    const { loss, gradNorm, applied } = trainStep(model, opt, x, y, o.batchSize, o.seqLen, lr);
-    if (!applied) {
-      throw new UserError(`loss is ${loss} at step ${step + 1} (tokens ${(step + 1) * tokensPerStep}); stopped. The last good checkpoint is ${lastGood()}; try a lower learning rate`);
-    }
+    const res = trainStep(model, opt, cat('x'), cat('y'), o.batchSize, o.seqLen, lr, alive);
     step += 1;
-    lossSinceCkpt += loss;
     nSinceCkpt += 1;
-    log({ kind: 'train', step, tokens: step * tokensPerStep, loss, lr, grad_norm: gradNorm, elapsed_s: (Date.now() - t0) / 1000 });
-    const tps = ((step - startStep) * tokensPerStep) / Math.max(1e-3, (Date.now() - t0) / 1000);
-    progress.update(step, `loss ${loss.toFixed(3)} ${Math.round(tps)} tok/s`, startStep);
+    members.forEach((m, r) => {
+      if (!alive[r]) return;
+      const loss = res.losses[r];
+      if (!res.applied[r]) {
+        alive[r] = false;
+        errors[r] = `${R > 1 ? `${m.dir.name}: ` : ''}loss is ${loss} at step ${step} (tokens ${step * tokensPerStep}); stopped. The last good checkpoint is ${m.dir.lastGood(step - 1)}; try a lower learning rate`;
+        if (R > 1 && !o.quiet) process.stderr.write(`error: ${errors[r]}\n`);
+        return;
+      }
+      lossSinceCkpt[r] += loss;
+      m.dir.log({ kind: 'train', step, tokens: step * tokensPerStep, loss, lr, grad_norm: res.gradNorms[r], elapsed_s: (Date.now() - t0) / 1000 });
+    });
+    if (!alive.some(Boolean)) break;
+    const tps = ((step - startStep) * tokensPerStep * R) / Math.max(1e-3, (Date.now() - t0) / 1000);
+    const first = alive.indexOf(true);
+    progress.update(step, `loss ${res.losses[first].toFixed(3)} ${Math.round(tps)} tok/s`, startStep);
 
     if (ckptSteps.has(step)) {
-      lastValLoss = meanLoss(model, val);
-      const tokens = step * tokensPerStep;
-      const meta: CheckpointMeta = {
-        step, tokens, val_loss: lastValLoss, train_loss: lossSinceCkpt / nSinceCkpt, lr, stage: stageAt(sched, step), seed: o.seed, run: runName,
-      };
-      const dir = path.join(o.runDir, CHECKPOINTS_DIR, checkpointDirName(tokens));
-      publishDirAtomic(dir, (tmp) => {
-        saveCheckpoint(model, tmp, { step: String(step), tokens: String(tokens) });
-        fs.writeFileSync(path.join(tmp, META_FILE), JSON.stringify(meta, null, 2) + '\n');
+      members.forEach((m, r) => {
+        if (!alive[r]) return;
+        // validation on a single-replica copy: exactly the pass a run trained alone would make
+        const single = R === 1 ? model : new Model(o.model, model.weights(r));
+        lastValLoss[r] = meanLoss(single, val);
+        if (single !== model) single.dispose();
+        const meta: CheckpointMeta = {
+          step, tokens: step * tokensPerStep, val_loss: lastValLoss[r], train_loss: lossSinceCkpt[r] / nSinceCkpt, lr, stage: stageAt(sched, step), seed: m.o.seed, run: m.dir.name,
+        };
+        m.dir.saveCheckpoint(model, r, meta);
+        m.dir.saveState(model, opt, r, step);
+        m.dir.log({ kind: 'checkpoint', ...meta, elapsed_s: (Date.now() - t0) / 1000 });
+        lossSinceCkpt[r] = 0;
       });
-      saveState(stateFile, model, opt, step);
-      lastState = Date.now();
-      log({ kind: 'checkpoint', ...meta, elapsed_s: (Date.now() - t0) / 1000 });
-      lossSinceCkpt = 0;
       nSinceCkpt = 0;
-    } else if (Date.now() - lastState > o.stateEverySeconds * 1000) {
-      saveState(stateFile, model, opt, step);
       lastState = Date.now();
+    } else if (Date.now() - lastState > o.stateEverySeconds * 1000) {
+      saveStates();
     }
   }
   const seconds = (Date.now() - t0) / 1000;
-  const summary: TrainSummary = {
-    runDir: o.runDir, steps: step, tokens: step * tokensPerStep, finalValLoss: lastValLoss,
-    checkpoints: [...ckptSteps].filter((s) => s <= step).length, resumedFromStep: startStep, stoppedEarly, seconds,
-  };
-  if (!stoppedEarly) {
-    writeFileAtomic(doneFile, JSON.stringify(summary, null, 2) + '\n');
-    progress.done(`done: ${step} steps, val loss ${lastValLoss.toFixed(4)}, ${seconds.toFixed(1)} s`);
-  }
+  const out = new Map<TrainOptions, TrainSummary>();
+  members.forEach((m, r) => {
+    const summary: TrainSummary = {
+      runDir: m.o.runDir, steps: step, tokens: step * tokensPerStep, finalValLoss: lastValLoss[r],
+      checkpoints: plan.checkpointSteps.filter((s) => s <= step).length, resumedFromStep: startStep, stoppedEarly, seconds,
+    };
+    if (errors[r]) { out.set(m.o, { ...summary, error: errors[r] }); return; }
+    if (!stoppedEarly) m.dir.writeDone(summary);
+    out.set(m.o, summary);
+  });
+  if (!stoppedEarly && alive.some(Boolean)) progress.done(`done: ${step} steps, val loss ${lastValLoss.filter(Number.isFinite).map((v) => v.toFixed(4)).join(', ')}, ${seconds.toFixed(1)} s`);
   model.dispose();
   opt.dispose();
-  return summary;
+  return out;
 }

@@ -11,7 +11,7 @@ import { rngFor } from '../util/rng';
 import { ModelConfig, validateConfig, headDim, isTied, kvHeads } from './config';
 import { activate } from './activations';
 import { causalAttention } from './attention';
-import { causalMask, flagsBackend, fusedRopeTables, matMul2d, oneHotFloat, rmsNorm, sparseNll } from './ops';
+import { causalMask, flagsBackend, fusedRopeTables, matMul2d, oneHotFloat, rmsNorm, ropeTables, sparseNll } from './ops';
 import { concatColumns, InternalSpec, internalSpecs, ParamSpec, paramSpecs, splitColumns } from './params';
 
 /** How one layer's FFN is sparsified: a per-neuron threshold on |a|, or any 0/1 mask. */
@@ -50,7 +50,10 @@ function initialValue(spec: ParamSpec, c: ModelConfig, seed: number, index: numb
 /** HF-named weights (internal [in, out] orientation) of one model: given, or initialised from a seed. */
 export type ModelWeights = Map<string, Float32Array> | { seed: number } | { seeds: number[] };
 
-interface Tables { cos: Tensor2D; sin: Tensor2D; mask: Tensor2D }
+interface Tables {
+  cos: Tensor2D; sin: Tensor2D; mask: Tensor2D;   // fused q|k|v tables [B*T, (H+2KV)*hd] (flags backends)
+  wasm?: { cosQ: Tensor2D; sinQ: Tensor2D; cosK: Tensor2D; sinK: Tensor2D; rotQ: Tensor2D; rotK: Tensor2D }; // per-projection tables and rotate_half matrices (WASM)
+}
 
 /** What one forward pass shares across layers. B counts sequences over all replicas. */
 interface Pass { B: number; T: number; N: number; tables: Tables; opts: ForwardOptions; layers: LayerCapture[]; activeCounts: Tensor[] }
@@ -114,6 +117,16 @@ export class Model {
         sin: tf.keep(tf.tile(tf.tensor2d(r.sin, [T, W]), [B, 1]) as Tensor2D),
         mask: tf.keep(tf.tensor2d(causalMask(T), [T, T])),
       }));
+      if (!flagsBackend()) {
+        // WASM: WASM's Reverse is slow, so rotate with plain 2-D products by rotate_half matrices (q tables scaled by 1/sqrt(hd))
+        const scale = 1 / Math.sqrt(hd);
+        const q = ropeTables(T, c.d, c.heads, c.ropeTheta), k = ropeTables(T, KV * hd, KV, c.ropeTheta);
+        const tiled = (a: Float32Array, w: number, f = 1) => tf.keep(tf.tile(tf.tensor2d(a.map((x) => x * f), [T, w]), [B, 1]) as Tensor2D);
+        t.wasm = tf.tidy(() => ({
+          cosQ: tiled(q.cos, c.d, scale), sinQ: tiled(q.sin, c.d, scale), cosK: tiled(k.cos, KV * hd), sinK: tiled(k.sin, KV * hd),
+          rotQ: tf.keep(tf.tensor2d(q.rot, [c.d, c.d])), rotK: tf.keep(tf.tensor2d(k.rot, [KV * hd, KV * hd])),
+        }));
+      }
       this.tables.set(key, t);
     }
     return t;
@@ -154,8 +167,20 @@ export class Model {
     return tf.reshape(tf.matMul(tf.reshape(x, [R, n, c.d]) as tf.Tensor3D, H as tf.Tensor3D, false, true), [R * n, c.vocab]) as Tensor2D; // [R*n, vocab]
   }
 
+  /**
+   * Products of h [N, d] with the column blocks (widths) of a fused weight: one product then a
+   * split where splits of activations are cheap; on WASM (slow SplitV on large tensors) the
+   * small weight is split and each block gets its own plain 2-D product.
+   */
+  private projections(h: Tensor2D, name: string, widths: number[]): Tensor2D[] {
+    const w = this.p(name);
+    if (flagsBackend()) return tf.split(this.linear(h, w), widths, 1) as Tensor2D[];        // [N, w_i] each
+    return tf.split(w, widths, -1).map((wi) => this.linear(h, wi));                         // [N, w_i] each
+  }
+
   /** One attention block on the normed input h [N, d]; returns the branch output [N, d]. */
   private attention(l: number, h: Tensor2D, P: Pass): Tensor2D {
+    if (P.tables.wasm) return this.attentionWasm(l, h, P);
     const c = this.config;
     const { B, T, N } = P;
     const H = c.heads, KV = kvHeads(c), hd = headDim(c), rep = H / KV, W = H + 2 * KV;
@@ -177,12 +202,34 @@ export class Model {
     return this.linear(merged, this.p(`${pre}.o_proj.weight`));                             // [N, d]
   }
 
+  /** The same attention block with WASM's fast kernels: separate products, rotation by matrices, per-head 2-D products. */
+  private attentionWasm(l: number, h: Tensor2D, P: Pass): Tensor2D {
+    const c = this.config;
+    const { B, T, N } = P;
+    const H = c.heads, KV = kvHeads(c), hd = headDim(c), rep = H / KV;
+    const w = P.tables.wasm!;
+    const pre = `model.layers.${l}.self_attn`;
+    const [q0, k0, v] = this.projections(h, `${pre}.qkv_proj.weight`, [H * hd, KV * hd, KV * hd]); // [N, H*hd], [N, KV*hd] x2
+    const rope = (x: Tensor2D, co: Tensor2D, si: Tensor2D, rot: Tensor2D) => tf.add(tf.mul(x, co), tf.mul(matMul2d(x, rot), si)) as Tensor2D;
+    const q = rope(q0, w.cosQ, w.sinQ, w.rotQ);                                              // [N, H*hd], scaled by 1/sqrt(hd)
+    const k = rope(k0, w.cosK, w.sinK, w.rotK);                                              // [N, KV*hd]
+    // [N, n*hd] -> [B, n, T, hd]; kv heads repeated as HF's repeat_kv -> [B*H, T, hd]
+    const split = (x: Tensor2D, n: number) => tf.transpose(tf.reshape(x, [B, T, n, hd]), [0, 2, 1, 3]);
+    const repeatKv = (x: Tensor) => (rep === 1 ? x : tf.reshape(tf.tile(tf.reshape(x, [B, KV, 1, T, hd]), [1, 1, rep, 1, 1]), [B, H, T, hd]));
+    const att = causalAttention(
+      tf.reshape(split(q, H), [B * H, T, hd]) as tf.Tensor3D,                                // [B*H, T, hd]
+      tf.reshape(repeatKv(split(k, KV)), [B * H, T, hd]) as tf.Tensor3D,                     // [B*H, T, hd]
+      tf.reshape(repeatKv(split(v, KV)), [B * H, T, hd]) as tf.Tensor3D,                     // [B*H, T, hd]
+      P.tables.mask);                                                                         // [B*H, T, hd]
+    const merged = tf.reshape(tf.transpose(tf.reshape(att, [B, H, T, hd]), [0, 2, 1, 3]), [N, c.d]) as Tensor2D; // [N, d]
+    return this.linear(merged, this.p(`${pre}.o_proj.weight`));                             // [N, d]
+  }
+
   /** One gated FFN on the normed input h [N, d]: W_down[act(W_gate h) * (W_up h)], optionally captured and sparsified. */
   private ffn(l: number, h: Tensor2D, P: Pass): Tensor2D {
     const c = this.config;
     const pre = `model.layers.${l}.mlp`;
-    const gu = this.linear(h, this.p(`${pre}.gate_up_proj.weight`));                       // [N, 2*dFF]
-    const [g, u] = tf.split(gu, 2, 1) as [Tensor2D, Tensor2D];                              // [N, dFF] each
+    const [g, u] = this.projections(h, `${pre}.gate_up_proj.weight`, [c.dFF, c.dFF]);       // [N, dFF] each
     const s = activate(g, c.act, c.actThreshold ?? 0);                                      // [N, dFF]
     let a = tf.mul(s, u) as Tensor2D;                                                      // [N, dFF]
     if (P.opts.capture) P.layers.push({ s, u, a });
@@ -290,7 +337,7 @@ export class Model {
   }
 
   private clearTables(): void {
-    for (const t of this.tables.values()) tf.dispose([t.cos, t.sin, t.mask]);
+    for (const t of this.tables.values()) tf.dispose([t.cos, t.sin, t.mask, ...Object.values(t.wasm ?? {})]);
     this.tables.clear();
   }
 

@@ -32,10 +32,10 @@ export class AdamW {
 
   /**
    * Applies one update; grads keyed by parameter name. Replicas whose `ok` entry is false keep
-   * their parameters and moments (a replica whose loss went NaN). Returns the pre-clip gradient
-   * norm of each replica, [R], as a tensor (read it with the loss: one host sync per step).
+   * their parameters and moments (a replica whose loss went NaN); leave `ok` out when all are
+   * (the masking costs broadcasts). Returns the pre-clip gradient norm of each replica, [R].
    */
-  apply(grads: Map<string, Tensor>, lr: number, ok?: Tensor): tf.Tensor1D {
+  apply(grads: Map<string, Tensor>, lr: number, ok?: boolean[]): tf.Tensor1D {
     this.step += 1;
     const { beta1, beta2, eps, weightDecay, gradClip } = this.cfg;
     const t = this.step;
@@ -55,8 +55,8 @@ export class AdamW {
       const decay = tf.sub(1, tf.mul(this.decayMask, lr * weightDecay));                        // [1, P]
       let p = tf.sub(tf.mul(p0, decay), tf.mul(update, lr));                                    // [R, P]
       let [mk, vk] = [m, v];
-      if (ok) {
-        const keep = tf.reshape(ok, [R, 1]);
+      if (ok && !ok.every(Boolean)) {
+        const keep = tf.tile(tf.tensor2d(ok, [R, 1], 'bool'), [1, this.total]);             // [R, P]
         p = tf.where(keep, p, p0); mk = tf.where(keep, m, this.m); vk = tf.where(keep, v, this.v);
       }
       this.m.assign(mk);

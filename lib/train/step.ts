@@ -1,7 +1,8 @@
 // One optimisation step of a (possibly replica-stacked) model: losses and gradients, then AdamW.
 // A replica whose loss is not finite (or that is no longer alive) keeps its weights, so the caller
-// can stop it with its last good weights while the others go on. One host read per step (the
-// losses and gradient norms, logged every step). Shared by the trainer and bench/.
+// can stop it with its last good weights while the others go on. The losses are read before the
+// update (to skip non-finite ones without device-side masking) and the norms after: both are
+// logged every step. Shared by the trainer and bench/.
 import { tf, Tensor } from '../backend/tf';
 import { Model } from '../model/model';
 import { AdamW } from './adamw';
@@ -22,16 +23,17 @@ export function trainStep(model: Model, opt: AdamW, x: Int32Array, y: Int32Array
     per = tf.keep(model.replicaLosses(x, y, B, T)); // [R]
     return tf.sum(per) as tf.Scalar;                // replicas do not interact: each gets its own gradient
   }, vars);
-  const out = tf.tidy(() => {
-    const ok = tf.logicalAnd(tf.isFinite(per!), tf.tensor1d(alive ?? new Array(R).fill(true), 'bool')); // [R]
+  const losses = per!.dataSync() as Float32Array;
+  const applied = Array.from(losses, (l, r) => Number.isFinite(l) && (alive ? alive[r] : true));
+  let norms = new Float32Array(R).fill(NaN);
+  if (applied.some(Boolean)) {
     const named = new Map<string, Tensor>();
     for (const [k, g] of Object.entries(grads)) named.set(nameOf.get(k)!, g);
-    const norms = opt.apply(named, lr, ok);         // [R]
-    return tf.concat([per!, norms]).dataSync() as Float32Array;
-  });
+    const t = opt.apply(named, lr, applied);         // [R]
+    norms = t.dataSync() as Float32Array;
+    t.dispose();
+  }
   tf.dispose([value, per!, ...Object.values(grads)]);
-  const losses = out.slice(0, R);
-  const applied = Array.from(losses, (l, r) => Number.isFinite(l) && (alive ? alive[r] : true));
-  const gradNorms = out.slice(R).map((g, r) => (applied[r] ? g : NaN));
+  const gradNorms = norms.map((g, r) => (applied[r] ? g : NaN));
   return { losses, gradNorms, applied };
 }

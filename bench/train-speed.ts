@@ -1,7 +1,8 @@
 // Training throughput per preset and backend, next to PyTorch eager on the same shapes, and where
 // the time goes (kernels per step, top kernels by time):
 //   node dist/bench/train-speed.js [--steps N] [--backends wasm,tensorflow,cpu] [--presets d64-l2,d128-l4]
-//                                  [--profile] [--torch-threads 1,2] [--no-torch]
+//                                  [--profile] [--torch-threads 1,2] [--no-torch] [--replicas 1,4]
+// --replicas adds rows for R seeds trained as one replica-stacked model (tokens/s counts all replicas).
 // Each backend runs in its own process (a process keeps one backend). The PyTorch side runs
 // bench/train_speed_torch.py with $PYTHON (default /work/venv/bin/python, then python3) when it
 // imports torch; otherwise its rows say why they are missing. Ratios are project / PyTorch tokens/s
@@ -25,15 +26,16 @@ const BATCH: Record<string, number> = { 'd64-l2': 32, 'd128-l4': 16 };
 
 interface Row { [k: string]: unknown }
 
-async function measure(preset: string, steps: number, profile: boolean): Promise<Row> {
+async function measure(preset: string, steps: number, profile: boolean, R: number): Promise<Row> {
   const c = presetConfig(preset, 'relu');
   const B = BATCH[preset] ?? 32, T = c.context;
   const corpus = loadCorpus();
-  const m = new Model(c, { seed: 0 });
-  const opt = new AdamW(TRAIN_DEFAULTS.optimizer, m.params, (n) => m.specs.find((s) => s.name === n)?.kind !== 'norm');
+  const m = new Model(c, R === 1 ? { seed: 0 } : { seeds: Array.from({ length: R }, (_, r) => r) });
+  const opt = new AdamW(TRAIN_DEFAULTS.optimizer, m.params, (n) => m.specs.find((s) => s.name === n)?.kind !== 'norm', R);
   const step = (i: number) => {
-    const { x, y } = trainBatch(corpus, { seed: 0, step: i, batchSize: B, context: T });
-    trainStep(m, opt, x, y, B, T, 1e-3);
+    const bs = Array.from({ length: R }, (_, r) => trainBatch(corpus, { seed: r, step: i, batchSize: B, context: T }));
+    const cat = (k: 'x' | 'y') => (R === 1 ? bs[0][k] : Int32Array.from(bs.flatMap((b) => Array.from(b[k]))));
+    trainStep(m, opt, cat('x'), cat('y'), B, T, 1e-3);
   };
   step(0); step(1); // warm up (kernel set-up, allocation)
   const tensorsBefore = tf.memory().numTensors;
@@ -41,8 +43,8 @@ async function measure(preset: string, steps: number, profile: boolean): Promise
   for (let i = 0; i < steps; i++) step(i + 2);
   const sec = Number(process.hrtime.bigint() - t0) / 1e9 / steps;
   const p = paramCounts(c);
-  const row: Row = { backend: backendDetail(), preset, params: p.total, batch: `${B}x${T}`, B, T, step_s: sec, tokens_per_s: (B * T) / sec,
-    gflops: (6 * p.total * B * T) / sec / 1e9, tensors_flat: tf.memory().numTensors === tensorsBefore };
+  const row: Row = { backend: backendDetail(), preset: R === 1 ? preset : `${preset} x${R} replicas`, base: preset, params: p.total, batch: `${B}x${T}`, B, T, step_s: sec, tokens_per_s: (R * B * T) / sec,
+    gflops: (6 * p.total * R * B * T) / sec / 1e9, tensors_flat: tf.memory().numTensors === tensorsBefore };
   if (profile) {
     const info = await tf.profile(() => { step(steps + 2); return []; });
     const by = new Map<string, { calls: number; ms: number }>();
@@ -81,18 +83,19 @@ function torchRow(py: string, c: ModelConfig, B: number, T: number, threads: num
 async function main() {
   const { values } = parseCli(process.argv.slice(2), {
     steps: { type: 'string' }, backends: { type: 'string' }, presets: { type: 'string' }, child: { type: 'boolean' },
-    profile: { type: 'boolean' }, 'torch-threads': { type: 'string' }, 'no-torch': { type: 'boolean' },
-  }, 'usage: train-speed [--steps N] [--backends wasm,tensorflow] [--presets d64-l2,d128-l4] [--profile] [--torch-threads 1,2] [--no-torch]');
+    profile: { type: 'boolean' }, 'torch-threads': { type: 'string' }, 'no-torch': { type: 'boolean' }, replicas: { type: 'string' },
+  }, 'usage: train-speed [--steps N] [--backends wasm,tensorflow] [--presets d64-l2,d128-l4] [--profile] [--torch-threads 1,2] [--no-torch] [--replicas 1,4]');
+  const replicas = (values.replicas ?? '1').split(',').map(Number);
   const steps = numberFlag('steps', values.steps) ?? 10;
   const presets = (values.presets ?? 'd64-l2,d128-l4').split(',');
   if (values.child) {
     await initBackend({ quiet: true });
-    for (const p of presets) process.stdout.write(JSON.stringify(await measure(p, steps, !!values.profile)) + '\n');
+    for (const p of presets) for (const R of replicas) process.stdout.write(JSON.stringify(await measure(p, steps, !!values.profile && R === 1, R)) + '\n');
     return;
   }
   const rows: Row[] = [];
   for (const b of (values.backends ?? 'wasm,tensorflow').split(',')) {
-    const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', '--steps', String(steps), '--presets', presets.join(','), ...(values.profile ? ['--profile'] : [])],
+    const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', '--steps', String(steps), '--presets', presets.join(','), '--replicas', replicas.join(','), ...(values.profile ? ['--profile'] : [])],
       { encoding: 'utf8', env: { ...process.env, SPARSING_BACKEND: b } });
     if (r.status !== 0) { rows.push({ backend: b, preset: '-', note: (r.stderr.trim().split('\n').pop() ?? 'failed').slice(0, 100) }); continue; }
     for (const line of r.stdout.trim().split('\n')) rows.push(JSON.parse(line));
@@ -111,7 +114,7 @@ async function main() {
   for (const r of rows) {
     if (r.note) { console.log(`| ${r.backend} | not available: ${r.note} |`); continue; }
     const tps = r.tokens_per_s as number;
-    const th = threads.map((t) => torch.get(`${r.preset}/${t}`));
+    const th = threads.map((t) => (r.base === r.preset ? torch.get(`${r.preset}/${t}`) : undefined));
     const thText = th.map((x) => (x ? (x.note ? `failed: ${x.note}` : String(Math.round(x.tokens_per_s as number))) : '-'));
     const ratios = th.map((x) => (x && !x.note ? (tps / (x.tokens_per_s as number)).toFixed(2) : '-'));
     console.log(`| ${r.backend} | ${r.preset} | ${r.params} | ${r.batch} | ${(r.step_s as number).toFixed(3)} | ${Math.round(tps)} | ${(r.gflops as number).toFixed(1)} | ${r.tensors_flat} | ${thText.join(' | ')} | ${ratios.join(' | ')} |`);

@@ -30,6 +30,9 @@ test('profiles are consistent: unique ids, valid presets, sequence within contex
   }
 });
 
+/** Generous: the first smoke run is measured in about 10 s here; five minutes covers a heavily loaded machine. */
+const FIRST_RUN_LIMIT_MS = 5 * 60_000;
+
 test('reproduce: an interrupted sweep resumes without redoing finished runs, and writes tables with provenance', async () => {
   const data = tmpDir('sl-data-');
   const env = { SPARSING_DATA_DIR: data, SPARSING_JOBS: '2' };
@@ -38,15 +41,23 @@ test('reproduce: an interrupted sweep resumes without redoing finished runs, and
   const script = fs.existsSync(path.join(__dirname, '..', 'lib', 'cli', 'reproduce.js'))
     ? [path.join(__dirname, '..', 'lib', 'cli', 'reproduce.js')] : ['--import', 'tsx', path.join(__dirname, '..', 'lib', 'cli', 'reproduce.ts')];
   const child = spawn(process.execPath, [...script, '--profile', 'smoke'], { env: { ...process.env, ...env, SPARSING_QUIET_BACKEND: '1' }, stdio: 'ignore', detached: true });
-  await new Promise<void>((resolve) => {
+  // Poll for the first measured run, but not forever: a child that dies or hangs fails the test
+  // (and is killed) instead of leaving the suite waiting.
+  const failure = await new Promise<string>((resolve) => {
+    const started = Date.now();
     const poll = setInterval(() => {
-      if (fs.existsSync(measureDir) && fs.readdirSync(measureDir).some((f) => f.endsWith('.json'))) {
-        clearInterval(poll);
-        try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
-        resolve();
-      }
+      const measured = fs.existsSync(measureDir) && fs.readdirSync(measureDir).some((f) => f.endsWith('.json'));
+      const why = measured ? ''
+        : child.exitCode !== null ? `reproduce exited with code ${child.exitCode} before measuring any run`
+        : Date.now() - started > FIRST_RUN_LIMIT_MS ? `no run measured within ${FIRST_RUN_LIMIT_MS / 1000} s`
+        : undefined;
+      if (why === undefined) return;
+      clearInterval(poll);
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+      resolve(why);
     }, 200);
   });
+  assert.equal(failure, '', failure);
   await new Promise((r) => setTimeout(r, 300));
   const firstDone = fs.readdirSync(measureDir).filter((f) => f.endsWith('.json'));
   assert.ok(firstDone.length >= 1 && firstDone.length < PROFILES.smoke.runs.length, `measured before the kill: ${firstDone}`);

@@ -14,6 +14,7 @@ import { presetConfig } from '../lib/model/presets';
 import { readSafetensors } from '../lib/checkpoint/safetensors';
 import { loadCorpus, trainBatch } from '../lib/data';
 import { UserError } from '../lib/util/errors';
+import { PROFILES, replicaGroups } from '../lib/experiments/profiles';
 import { randomIds, runCommand, setup, tmpDir } from './helpers';
 
 test.before(setup);
@@ -108,4 +109,17 @@ test('bad replica input: mixed shapes, repeated seeds, --replicas 0 and a count 
   assert.equal(huge.code, 2);
   assert.match(huge.stderr, /^error: 20000 replicas need about [\d.]+ GiB, more than the [\d.]+ GiB this machine can give; use fewer replicas\n$/);
   assert.ok(!fs.existsSync(path.join(d, 'z-s0')) && !fs.existsSync(path.join(d, 'h-s0')), 'nothing written on bad input');
+});
+
+test('replicaGroups: a profile\'s seeds of one shape, activation and budget group together; nothing else does', () => {
+  const groups = replicaGroups(PROFILES.default.runs);
+  assert.equal(groups.flat().length, PROFILES.default.runs.length);
+  for (const g of groups) {
+    const key = (r: typeof g[number]) => JSON.stringify({ ...r, id: '', seed: 0, findings: [] });
+    assert.ok(g.every((r) => key(r) === key(g[0])), `mixed group ${g.map((r) => r.id)}`);
+    assert.equal(new Set(g.map((r) => r.seed)).size, g.length);
+  }
+  const wd = groups.filter((g) => g[0].preset.startsWith('wd131k'));
+  assert.ok(wd.length === 5 && wd.every((g) => g.length === 2), 'two seeds per width-depth shape');
+  assert.ok(replicaGroups(PROFILES.long.runs, 2).every((g) => g.length <= 2));
 });

@@ -1,6 +1,6 @@
 // Small tensor ops shared by the model. WASM only takes its fast path for plain 2-D products
 // without transpose flags, so it gets custom gradients with explicit transposes (matMul2d,
-// batchMatMul) and one-hot products; the other backends (native TensorFlow, cpu) use transpose
+// per-head 2-D attention) and one-hot products; the other backends (native TensorFlow, cpu) use transpose
 // flags, gathers and a sparse cross-entropy, which cost fewer and cheaper kernels there.
 import { tf, Tensor, Tensor1D, Tensor2D } from '../backend/tf';
 
@@ -130,21 +130,3 @@ export function causalMask(T: number): Float32Array {
 export function oneHotFloat(ids: Tensor, depth: number): Tensor2D {
   return tf.cast(tf.oneHot(tf.cast(ids, 'int32') as tf.Tensor1D, depth), 'float32') as Tensor2D;
 }
-
-/**
- * Batched product a [b, n, k] @ b [b, k, m] whose gradients use explicit transposes rather than
- * the transpose flags (slow on WASM).
- */
-export const batchMatMul: (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D = tf.customGrad(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  ((a: tf.Tensor3D, b: tf.Tensor3D, save: (ts: Tensor[]) => void) => {
-    save([a, b]);
-    return {
-      value: tf.matMul(a, b),
-      gradFunc: (dy: tf.Tensor3D, saved: Tensor[]) => {
-        const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
-        return [tf.matMul(dy, tf.transpose(sb, [0, 2, 1])), tf.matMul(tf.transpose(sa, [0, 2, 1]), dy)];
-      },
-    };
-  }) as any,
-) as unknown as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;

@@ -1,6 +1,8 @@
 // Resumable training: AdamW, WSD schedule, planned checkpoints with validation loss, a JSONL log.
 // Batches are a pure function of (seed, step), so the saved state is weights + optimizer + step,
 // and a resumed run ends with exactly the weights of an uninterrupted one on the same backend.
+// One loop serves a single run and a replica group (R seeds of one shape as one batched model);
+// each run's files are a RunDir (lib/train/run-dir.ts).
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../backend/select';

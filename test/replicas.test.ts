@@ -123,3 +123,9 @@ test('replicaGroups: a profile\'s seeds of one shape, activation and budget grou
   assert.ok(wd.length === 5 && wd.every((g) => g.length === 2), 'two seeds per width-depth shape');
   assert.ok(replicaGroups(PROFILES.long.runs, 2).every((g) => g.length <= 2));
 });
+
+test('replicaGroups leaves models above maxParams alone', () => {
+  const runs = PROFILES.default.runs.filter((r) => r.preset === 'wd131k-l2');
+  assert.equal(replicaGroups(runs)[0].length, 2);
+  assert.ok(replicaGroups(runs, 4, 1000).every((g) => g.length === 1));
+});

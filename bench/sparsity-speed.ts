@@ -18,7 +18,7 @@ import {
 import { presetConfig } from '../lib/model/presets';
 import { tableText } from '../lib/plot/table';
 import { train, TRAIN_DEFAULTS } from '../lib/train/trainer';
-import { DONE_FILE, listCheckpoints } from '../lib/train/run-files';
+import { DONE_FILE, listCheckpoints } from '../lib/checkpoint/run-dir';
 import { numberFlag, parseCli } from '../lib/util/args';
 import { runCli, UserError } from '../lib/util/errors';
 

@@ -11,7 +11,7 @@ export { loadCheckpoint, saveCheckpoint, readCheckpointConfig } from './checkpoi
 export { readSafetensors, writeSafetensors } from './checkpoint/safetensors';
 export { train, TRAIN_DEFAULTS } from './train/trainer';
 export type { TrainOptions, TrainSummary } from './train/trainer';
-export { listCheckpoints, readLog, readRunFile } from './train/run-files';
+export { listCheckpoints, readLog, readRunFile } from './checkpoint/run-dir';
 export { tokenLosses, meanLoss } from './train/evaluate';
 export { loadCorpus, evalSet, evalSetForDomain, filterEvalSet, trainBatch, formatStats } from './data';
 export type { Corpus, EvalSet } from './data';

@@ -8,7 +8,7 @@ import { tf } from '../lib/backend/tf';
 import { train, trainReplicas, TRAIN_DEFAULTS, TrainOptions } from '../lib/train/trainer';
 import { AdamW } from '../lib/train/adamw';
 import { trainStep } from '../lib/train/step';
-import { listCheckpoints, readLog, DONE_FILE, RUN_FILE, STATE_FILE } from '../lib/train/run-files';
+import { listCheckpoints, readLog, DONE_FILE, RUN_FILE, STATE_FILE } from '../lib/checkpoint/run-dir';
 import { Model } from '../lib/model/model';
 import { presetConfig } from '../lib/model/presets';
 import { readSafetensors } from '../lib/checkpoint/safetensors';

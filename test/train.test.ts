@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { train, TRAIN_DEFAULTS, TrainOptions } from '../lib/train/trainer';
-import { listCheckpoints, readLog, STATE_FILE } from '../lib/train/run-files';
+import { listCheckpoints, readLog, STATE_FILE } from '../lib/checkpoint/run-dir';
 import { checkpointSteps, lrAt } from '../lib/train/schedule';
 import { presetConfig } from '../lib/model/presets';
 import { readSafetensors } from '../lib/checkpoint/safetensors';

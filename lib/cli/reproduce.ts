@@ -16,6 +16,8 @@ import { initBackend, backendDetail, backendName } from '../backend/select';
 import { formatDuration } from '../util/progress';
 import { numberFlag, parseCli } from '../util/args';
 import { runCli, UserError } from '../util/errors';
+import { WriteFailure } from '../util/atomic';
+import { acquireLock, describeHolder, LOCK_FILE, lockHolder } from '../util/lock';
 
 const USAGE = `usage: reproduce [--profile ${Object.keys(PROFILES).join('|')}] [--jobs N] [--shard i/n] [--only ID,...] [--aggregate-only] [--list]`;
 
@@ -37,6 +39,23 @@ runCli(async () => {
   if (values.list) {
     profile.runs.forEach((r, i) => process.stdout.write(`${i}\t${r.id}\t${r.findings.join(',')}\t${fs.existsSync(measureFile(profile.name, r.id)) ? 'done' : 'todo'}\n`));
     return;
+  }
+  // One writer per results directory: a whole sweep (or --aggregate-only) holds its lock; a shard
+  // holds a lock of its own, writes only its runs' directories and measurements, and never the
+  // shared tables (those are written by --aggregate-only, under the lock).
+  const dir = resultsDir(profile.name);
+  const command = ['reproduce', ...process.argv.slice(2)].join(' ');
+  const shardLocks = () => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.startsWith(`${LOCK_FILE}.shard-`)) : []);
+  if (shard && !values['aggregate-only']) {
+    acquireLock(dir, command, { name: `${LOCK_FILE}.shard-${shard.index}-of-${shard.count}` });
+    const whole = lockHolder(dir);
+    if (whole) throw new UserError(`${dir} is in use by ${describeHolder(whole)}; wait for it to finish`);
+  } else {
+    acquireLock(dir, command);
+    for (const name of shardLocks()) {
+      const h = lockHolder(dir, name);
+      if (h) throw new UserError(`${dir} is in use by ${describeHolder(h)}; wait for the shards to finish`);
+    }
   }
   await initBackend();
   const t0 = Date.now();
@@ -78,11 +97,21 @@ runCli(async () => {
     }
   }
   const allDone = profile.runs.every((r) => fs.existsSync(measureFile(profile.name, r.id)));
+  if (shard && !values['aggregate-only']) {
+    process.stderr.write(`[reproduce ${profile.name}] shard ${shard.index}/${shard.count} finished; ${allDone ? 'every run is measured: ' : 'after the other shards, '}write the tables with --aggregate-only\n`);
+    return;
+  }
   if (!allDone) {
     process.stderr.write(`[reproduce ${profile.name}] shard finished; the tables are written once every run is measured (run again with --aggregate-only after the other shards)\n`);
     return;
   }
-  const out = aggregate(profile, (Date.now() - t0) / 1000);
+  let out: string[];
+  try {
+    out = aggregate(profile, (Date.now() - t0) / 1000);
+  } catch (e) {
+    if (!(e instanceof WriteFailure)) throw e;
+    throw new UserError(`${e.message}; the measurements in ${path.join(dir, 'measure')} are intact: free space (or fix permissions) and rerun with --aggregate-only`);
+  }
   const figures = await saveFindingFigures(loadResults(profile.name));
   out.push(`${figures.length} figures in figures/`);
   process.stderr.write(`[reproduce ${profile.name}] results in ${path.relative(process.cwd(), resultsDir(profile.name))}: ${out.join(', ')} (${formatDuration((Date.now() - t0) / 1000)})\n`);

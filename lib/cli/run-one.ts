@@ -5,7 +5,9 @@
 import { getProfile } from '../experiments/profiles';
 import { trainRuns } from '../experiments/train-run';
 import { measureRunIfMissing } from '../experiments/measure-run';
+import { runDir } from '../experiments/paths';
 import { parseCli } from '../util/args';
+import { withLock } from '../util/lock';
 import { runCli, UserError } from '../util/errors';
 
 runCli(async () => {
@@ -17,9 +19,14 @@ runCli(async () => {
     if (!spec) throw new UserError(`profile '${profile.name}' has no run '${id}'; runs: ${profile.runs.map((r) => r.id).join(', ')}`);
     return spec;
   });
-  const summaries = await trainRuns(profile.name, specs, values.quiet);
-  // replicas that finished are measured even when another one stopped on a NaN loss
-  for (let i = 0; i < specs.length; i++) if (!summaries[i].error) await measureRunIfMissing(profile, specs[i], values.quiet);
-  const failed = summaries.filter((s) => s.error);
-  if (failed.length) throw new UserError(failed.map((f) => f.error).join('; '));
+  // The run directories stay locked from training through measuring.
+  const locked = (i: number, fn: () => Promise<void>): Promise<void> => (i === specs.length ? fn()
+    : withLock(runDir(profile.name, specs[i].id), ['run-one', ...process.argv.slice(2)].join(' '), () => locked(i + 1, fn)));
+  await locked(0, async () => {
+    const summaries = await trainRuns(profile.name, specs, values.quiet);
+    // replicas that finished are measured even when another one stopped on a NaN loss
+    for (let i = 0; i < specs.length; i++) if (!summaries[i].error) await measureRunIfMissing(profile, specs[i], values.quiet);
+    const failed = summaries.filter((s) => s.error);
+    if (failed.length) throw new UserError(failed.map((f) => f.error).join('; '));
+  });
 });

@@ -13,7 +13,9 @@ import {
   PatternRule, pplPSparsity, rowContext, runCheckpoints, SearchRow, searchSteps, SparsityRow, stabilised,
 } from '../metrics';
 import { tableText } from '../plot/table';
-import { CHECKPOINTS_DIR, META_FILE, RUN_FILE } from '../train/run-files';
+import { CHECKPOINTS_DIR, META_FILE, RUN_FILE } from '../checkpoint/run-dir';
+import { readJsonChecked } from '../util/checked-read';
+import { acquireLock } from '../util/lock';
 import { numberFlag, parseCli } from '../util/args';
 import { runCli, UserError } from '../util/errors';
 import { Progress } from '../util/progress';
@@ -64,12 +66,11 @@ function kindOf(p: string): 'checkpoint' | 'run' {
   throw new UserError(`${p} is neither a checkpoint directory (no ${CONFIG_FILE}) nor a run directory (no ${CHECKPOINTS_DIR}/)`);
 }
 
+/** A checkpoint's token count from its meta.json (optional: checkpoints from elsewhere have none). */
 function tokensOf(dir: string): number | null {
-  try {
-    return (JSON.parse(fs.readFileSync(path.join(dir, META_FILE), 'utf8')) as { tokens?: number }).tokens ?? null;
-  } catch {
-    return null;
-  }
+  const file = path.join(dir, META_FILE);
+  if (!fs.existsSync(file)) return null;
+  return readJsonChecked<{ tokens: number }>(file, { tokens: 'integer' }, 'move it aside to measure the checkpoint without its token count').tokens;
 }
 
 const MAIN_COLS = ['method', 'param', 'checkpoint', 'tokens', 'activation_ratio', 'activation_ratio_calc', 'ppl_ratio', 'ppl_ratio_se', 'cett', 'saturated'];
@@ -100,6 +101,9 @@ runCli(async () => {
   if (kind === 'run' && (values.baselines || values.patterns)) throw new UserError('--baselines and --patterns apply to one checkpoint; give a checkpoint directory');
   if (values.domain && !values.patterns) throw new UserError('--domain restricts --patterns; add --patterns');
 
+  // A run directory is measured by one process at a time, and not while it is being trained (a
+  // directory nobody can write needs no lock).
+  if (kind === 'run') acquireLock(target, ['sparsity', ...process.argv.slice(2)].join(' '), { readOnlyOk: true });
   await initBackend({ quiet: values.quiet });
   const refs = kind === 'run' ? runCheckpoints(target, { includeDecay: values['include-decay'] }) : [{ dir: target, tokens: tokensOf(target), name: path.basename(path.resolve(target)) }];
   // The first checkpoint gives the context (and fails early with a clear error if it is unreadable).

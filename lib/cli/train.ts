@@ -7,11 +7,13 @@ import * as path from 'node:path';
 import { presetConfig, presetNames } from '../model/presets';
 import { Activation } from '../model/config';
 import { trainReplicas, TRAIN_DEFAULTS, TrainOptions } from '../train/trainer';
+import { REBUILDABLE } from '../checkpoint/run-dir';
 import { numberFlag, parseCli } from '../util/args';
 import { runCli, UserError } from '../util/errors';
 
 const USAGE = `usage: train --preset NAME [--act relu|silu] --tokens N [--out DIR] [--seed N] [--replicas R [--seeds A,B,...]] [--batch N] [--seq-len N]
              [--lr X] [--warmup STEPS] [--decay FRACTION] [--eval-tokens N] [--ckpt-first TOKENS] [--ckpt-factor X] [--quiet]
+             [--rebuild FILE[,FILE]]  rebuild damaged run files from what is intact (${REBUILDABLE.join(', ')}); the damaged file is kept aside
 presets: ${presetNames().join(', ')}`;
 
 runCli(async () => {
@@ -19,7 +21,7 @@ runCli(async () => {
     preset: { type: 'string' }, act: { type: 'string', default: 'relu' }, tokens: { type: 'string' }, out: { type: 'string' },
     seed: { type: 'string' }, replicas: { type: 'string' }, seeds: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
     warmup: { type: 'string' }, decay: { type: 'string' }, 'eval-tokens': { type: 'string' },
-    'ckpt-first': { type: 'string' }, 'ckpt-factor': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+    'ckpt-first': { type: 'string' }, 'ckpt-factor': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' }, rebuild: { type: 'string' },
   }, USAGE);
   if (values.help) { process.stdout.write(USAGE + '\n'); return; }
   if (!values.preset) throw new UserError(`--preset is required\n${USAGE}`);
@@ -50,6 +52,8 @@ runCli(async () => {
     checkpointFirstTokens: numberFlag('ckpt-first', values['ckpt-first']) ?? TRAIN_DEFAULTS.checkpointFirstTokens,
     checkpointFactor: numberFlag('ckpt-factor', values['ckpt-factor']) ?? TRAIN_DEFAULTS.checkpointFactor,
     quiet: values.quiet,
+    rebuild: values.rebuild?.split(',').map((f) => f.trim()),
+    command: ['train', ...process.argv.slice(2)].join(' '),
   }));
   const summaries = await trainReplicas(group);
   for (const s of summaries) process.stdout.write(JSON.stringify(s) + '\n');

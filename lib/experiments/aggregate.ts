@@ -4,10 +4,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compareBaselines, fitLaw, slopeRows } from '../laws';
 import { writeFileAtomic } from '../util/atomic';
+import { damaged, readJsonChecked, Shape } from '../util/checked-read';
 import { provenance } from '../util/provenance';
 import { Row, writeTable } from '../util/tables';
 import { RunMeasurement } from './measure-run';
-import { measureFile, resultsDir } from './paths';
+import { MANIFEST_FILE, measureFile, resultsDir } from './paths';
 import { Profile } from './profiles';
 
 /** Tokens-per-parameter points at which the slopes of fitted laws are compared (F3). */
@@ -16,9 +17,18 @@ export const SLOPE_TOKENS_PER_PARAM = [2, 5, 10, 20];
 /** A fitted limit above this sits at the upper bound (1) of the fit: not determined by the data. */
 export const A0_BOUND = 0.995;
 
+const MEASUREMENT_SHAPE: Shape = {
+  run: 'object', params: 'object', d_over_l: 'number', provenance: 'object', seconds: 'number', stabilised: 'object', trajectory: 'array', f0: 'array', patterns: 'object',
+};
+
+/** The measurements written so far, each checked as it is read. */
 export function readMeasurements(profile: Profile): RunMeasurement[] {
-  return profile.runs.filter((r) => fs.existsSync(measureFile(profile.name, r.id)))
-    .map((r) => JSON.parse(fs.readFileSync(measureFile(profile.name, r.id), 'utf8')) as RunMeasurement);
+  return profile.runs.filter((r) => fs.existsSync(measureFile(profile.name, r.id))).map((r) => {
+    const m = readJsonChecked<RunMeasurement>(measureFile(profile.name, r.id), MEASUREMENT_SHAPE,
+      `move it aside and rerun \`reproduce --profile ${profile.name}\` to measure run ${r.id} again (its checkpoints are intact)`);
+    if (m.run.id !== r.id) throw damaged(measureFile(profile.name, r.id), `it holds run '${m.run.id}'`, `move it aside and rerun \`reproduce --profile ${profile.name}\` to measure run ${r.id} again`);
+    return m;
+  });
 }
 
 /** The trajectory series a law is fitted to: method + parameter. */
@@ -75,7 +85,8 @@ export function fitTrajectories(ms: RunMeasurement[]): { fits: Row[]; baselines:
   return { fits, baselines, slopes };
 }
 
-/** Writes every table; returns the file names written. */
+/** Writes every table, then the manifest (last: it lists each table's sha256, so a set of tables
+ * left half-replaced by a crash is detected when read); returns the file names written. */
 export function aggregate(profile: Profile, wallSeconds: number): string[] {
   const dir = resultsDir(profile.name);
   const ms = readMeasurements(profile);
@@ -86,10 +97,12 @@ export function aggregate(profile: Profile, wallSeconds: number): string[] {
     f0: ms.flatMap((m) => m.f0),
     fits, law_baselines: baselines, slopes,
   };
-  for (const [name, rows] of Object.entries(tables)) writeTable(path.join(dir, name), rows);
-  writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify({
+  const written: Record<string, { sha256: string; rows: number }> = {};
+  for (const [name, rows] of Object.entries(tables)) written[name] = writeTable(path.join(dir, name), rows);
+  writeFileAtomic(path.join(dir, MANIFEST_FILE), JSON.stringify({
     profile: profile.name, description: profile.description, measure: profile.measure, aggregated: provenance(), sweep_wall_seconds: wallSeconds,
+    tables: written,
     runs: ms.map((m) => ({ id: m.run.id, spec: m.run, provenance: m.provenance, measure_seconds: m.seconds })),
   }, null, 2) + '\n');
-  return [...Object.keys(tables).map((t) => `${t}.jsonl/.csv`), 'manifest.json'];
+  return [...Object.keys(tables).map((t) => `${t}.jsonl/.csv`), MANIFEST_FILE];
 }

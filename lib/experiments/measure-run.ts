@@ -11,8 +11,9 @@ import { presetConfig } from '../model/presets';
 import {
   activationPatterns, baselineSweep, calibrate, CheckpointRef, fixedCett, MetricSet, pplPSparsity, runCheckpoints, SparsityRow, stabilised,
 } from '../metrics';
-import { listCheckpoints } from '../train/run-files';
-import { writeFileAtomic } from '../util/atomic';
+import { listCheckpoints } from '../checkpoint/run-dir';
+import { writeFileAtomic, WriteFailure } from '../util/atomic';
+import { UserError } from '../util/errors';
 import { Progress } from '../util/progress';
 import { provenance } from '../util/provenance';
 import { measureFile, runDir } from './paths';
@@ -133,7 +134,12 @@ export async function measureRunIfMissing(profile: Profile, spec: RunSpec, quiet
       token_ratio: Array.from(full.tokenRatio, (v) => round(v, 4)),
     },
   };
-  writeFileAtomic(file, JSON.stringify(result) + '\n');
+  try {
+    writeFileAtomic(file, JSON.stringify(result) + '\n');
+  } catch (e) {
+    if (!(e instanceof WriteFailure)) throw e;
+    throw new UserError(`${e.message}; the checkpoints of ${spec.id} and the other measurements are intact: free space (or fix permissions) and rerun to measure it`);
+  }
   progress.done(`measured: stabilised CETT ${st.cett.toFixed(4)}, ${refs.length} checkpoints, ${result.seconds.toFixed(1)} s`);
   return result;
 }

@@ -16,3 +16,4 @@ export const runsDir = (profile: string) => path.join(dataRoot(), 'runs', profil
 export const runDir = (profile: string, id: string) => path.join(runsDir(profile), id);
 export const resultsDir = (profile: string) => path.join(dataRoot(), 'results', profile);
 export const measureFile = (profile: string, id: string) => path.join(resultsDir(profile), 'measure', `${id}.json`);
+export const MANIFEST_FILE = 'manifest.json';

@@ -4,10 +4,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
-import { readTable, Row } from '../util/tables';
+import { damaged, readJsonChecked } from '../util/checked-read';
+import { readTable, Row, sha256 } from '../util/tables';
 import { readMeasurements } from './aggregate';
 import { RunMeasurement } from './measure-run';
-import { resultsDir } from './paths';
+import { MANIFEST_FILE, resultsDir } from './paths';
 import { getProfile, Profile } from './profiles';
 
 export interface Results {
@@ -24,25 +25,30 @@ export interface Results {
 }
 
 export function hasResults(profile: string): boolean {
-  return fs.existsSync(path.join(resultsDir(profile), 'manifest.json'));
+  return fs.existsSync(path.join(resultsDir(profile), MANIFEST_FILE));
+}
+
+/** The tables of a results directory, as named in the manifest, by their Results key. */
+const TABLES = { runs: 'runs', trajectory: 'trajectory', f0: 'f0', fits: 'fits', lawBaselines: 'law_baselines', slopes: 'slopes' } as const;
+
+/** A table read back and checked against the sha256 the manifest recorded for it. */
+function readListedTable(dir: string, name: string, manifest: { tables?: Record<string, { sha256: string }> }, todo: string): Row[] {
+  const file = path.join(dir, `${name}.jsonl`);
+  const rows = readTable(file, { todo, required: true });
+  const want = manifest.tables?.[name]?.sha256;
+  if (want && sha256(fs.readFileSync(file)) !== want) throw damaged(file, `it does not match the sha256 in ${MANIFEST_FILE}: changed since, or left half-replaced by a crash`, todo);
+  return rows;
 }
 
 export function loadResults(profileName: string): Results {
   const profile = getProfile(profileName);
   const dir = resultsDir(profileName);
-  const manifestFile = path.join(dir, 'manifest.json');
+  const manifestFile = path.join(dir, MANIFEST_FILE);
   if (!fs.existsSync(manifestFile)) throw new UserError(`no results for profile '${profileName}' in ${dir}: run \`node dist/lib/cli/reproduce.js --profile ${profileName}\``);
-  return {
-    profile, dir,
-    manifest: JSON.parse(fs.readFileSync(manifestFile, 'utf8')),
-    runs: readTable(path.join(dir, 'runs')),
-    trajectory: readTable(path.join(dir, 'trajectory')),
-    f0: readTable(path.join(dir, 'f0')),
-    fits: readTable(path.join(dir, 'fits')),
-    lawBaselines: readTable(path.join(dir, 'law_baselines')),
-    slopes: readTable(path.join(dir, 'slopes')),
-    measurements: readMeasurements(profile),
-  };
+  const todo = `rebuild the tables from the measurements with \`node dist/lib/cli/reproduce.js --profile ${profileName} --aggregate-only\``;
+  const manifest = readJsonChecked<Record<string, unknown>>(manifestFile, { profile: 'string', runs: 'array' }, todo);
+  const tables = Object.fromEntries(Object.entries(TABLES).map(([key, name]) => [key, readListedTable(dir, name, manifest, todo)])) as Record<keyof typeof TABLES, Row[]>;
+  return { profile, dir, manifest, ...tables, measurements: readMeasurements(profile) };
 }
 
 /** Runs the reproduce command for a profile in a child process (resumes; skips finished work). */

@@ -12,7 +12,7 @@ import { presetConfig } from '../model/presets';
 import { activationPatterns, calibrate, fixedCett, pplPSparsity, type SparsityRow } from '../metrics';
 import { concatCharts, lineChart, scatterChart, type TopLevelSpec } from '../plot';
 import { TRAIN_DEFAULTS, type TrainOptions } from '../train/trainer';
-import { listCheckpoints } from '../train/run-files';
+import { listCheckpoints } from '../checkpoint/run-dir';
 import { Row } from './common';
 import { fmt, fmtCount, pct, round } from './format';
 

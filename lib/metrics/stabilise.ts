@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { loadCheckpoint } from '../checkpoint/hf';
 import { ModelConfig } from '../model/config';
-import { listCheckpoints } from '../train/run-files';
+import { listCheckpoints } from '../checkpoint/run-dir';
 import { UserError } from '../util/errors';
 import { MetricSet } from './capture';
 import { Calibration, calibrate, CettMeasurement, cettLayerRows, cettRow, measureAtCett, PplPOptions, searchCett, searchSteps } from './ppl-p';

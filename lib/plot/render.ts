@@ -9,6 +9,7 @@ import type * as VegaLite from 'vega-lite';
 import type * as ResvgJs from '@resvg/resvg-js';
 import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
+import { writeFileAtomic } from '../util/atomic';
 
 // Loaded on first use: vega, vega-lite and resvg take about half a second to load, which every
 // process importing the library (runner workers, CLIs) would otherwise pay.
@@ -136,10 +137,4 @@ export async function saveFigure(spec: TopLevelSpec, base: string, opts: PngOpti
   writeFileAtomic(out.svg, svg);
   writeFileAtomic(out.png, png);
   return out;
-}
-
-function writeFileAtomic(file: string, data: string | Buffer): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
 }

@@ -1,7 +1,10 @@
 // Tidy tables on disk: JSON lines (what the library reads back, types intact) and a CSV copy
 // (for spreadsheets and other tools). Both are written atomically.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { writeFileAtomic } from './atomic';
+import { readJsonlChecked } from './checked-read';
+import { UserError } from './errors';
 
 export type Row = Record<string, unknown>;
 
@@ -17,14 +20,28 @@ export function toCsv(rows: Row[]): string {
   return [cols.join(','), ...rows.map((r) => cols.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
 }
 
-/** Writes base.jsonl and base.csv. */
-export function writeTable(base: string, rows: Row[]): void {
-  writeFileAtomic(`${base}.jsonl`, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+/** Writes base.jsonl and base.csv; returns the JSON lines' sha256 and row count (for a manifest). */
+export function writeTable(base: string, rows: Row[]): { sha256: string; rows: number } {
+  const jsonl = rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
+  writeFileAtomic(`${base}.jsonl`, jsonl);
   writeFileAtomic(`${base}.csv`, toCsv(rows));
+  return { sha256: sha256(jsonl), rows: rows.length };
 }
 
-export function readTable(base: string): Row[] {
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Reads base.jsonl back, every line checked (tables are written whole, so any bad line is damage);
+ * a missing table reads as empty unless `required`. `todo` says how to rebuild the table.
+ */
+export function readTable(base: string, opts: { todo?: string; required?: boolean } = {}): Row[] {
   const file = base.endsWith('.jsonl') ? base : `${base}.jsonl`;
-  if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Row);
+  const todo = opts.todo ?? 'rewrite it from its source';
+  if (!fs.existsSync(file)) {
+    if (opts.required) throw new UserError(`${file} is missing; ${todo}`);
+    return [];
+  }
+  return readJsonlChecked<Row>(file, {}, todo).rows;
 }

@@ -1,14 +1,22 @@
-// Training throughput per preset and backend, printed as a table:
+// Training throughput per preset and backend, next to PyTorch eager on the same shapes, and where
+// the time goes (kernels per step, top kernels by time):
 //   node dist/bench/train-speed.js [--steps N] [--backends wasm,tensorflow,cpu] [--presets d64-l2,d128-l4]
-// Each backend runs in its own process (a process keeps one backend). Effective GFLOP/s counts
-// 6 x parameters x tokens per second, the usual estimate for a forward and backward pass.
+//                                  [--profile] [--torch-threads 1,2] [--no-torch] [--replicas 1,4]
+// --replicas adds rows for R seeds trained as one replica-stacked model (tokens/s counts all replicas).
+// Each backend runs in its own process (a process keeps one backend). The PyTorch side runs
+// bench/train_speed_torch.py with $PYTHON (default /work/venv/bin/python, then python3) when it
+// imports torch; otherwise its rows say why they are missing. Ratios are project / PyTorch tokens/s
+// measured in this one run (the machine is shared: read ratios, not absolutes).
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { tf } from '../lib/backend/tf';
 import { initBackend, backendDetail } from '../lib/backend/select';
 import { presetConfig } from '../lib/model/presets';
-import { paramCounts } from '../lib/model/config';
+import { paramCounts, ModelConfig } from '../lib/model/config';
 import { Model } from '../lib/model/model';
 import { AdamW } from '../lib/train/adamw';
+import { trainStep } from '../lib/train/step';
 import { TRAIN_DEFAULTS } from '../lib/train/trainer';
 import { loadCorpus, trainBatch } from '../lib/data';
 import { parseCli, numberFlag } from '../lib/util/args';
@@ -16,20 +24,18 @@ import { parseCli, numberFlag } from '../lib/util/args';
 // Batch sizes of the issue's reference numbers: d64-l2 at context 64 with batch 32, d128-l4 at context 128 with batch 16.
 const BATCH: Record<string, number> = { 'd64-l2': 32, 'd128-l4': 16 };
 
-async function measure(preset: string, steps: number) {
+interface Row { [k: string]: unknown }
+
+async function measure(preset: string, steps: number, profile: boolean, R: number): Promise<Row> {
   const c = presetConfig(preset, 'relu');
   const B = BATCH[preset] ?? 32, T = c.context;
   const corpus = loadCorpus();
-  const m = new Model(c, { seed: 0 });
-  const opt = new AdamW(TRAIN_DEFAULTS.optimizer, m.params, () => true);
-  const vars = [...m.params.values()];
-  const nameOf = new Map([...m.params].map(([n, v]) => [v.name, n]));
+  const m = new Model(c, R === 1 ? { seed: 0 } : { seeds: Array.from({ length: R }, (_, r) => r) });
+  const opt = new AdamW(TRAIN_DEFAULTS.optimizer, m.params, (n) => m.specs.find((s) => s.name === n)?.kind !== 'norm', R);
   const step = (i: number) => {
-    const { x, y } = trainBatch(corpus, { seed: 0, step: i, batchSize: B, context: T });
-    const { value, grads } = tf.variableGrads(() => m.loss(x, y, B, T), vars);
-    value.dataSync(); value.dispose();
-    opt.apply(new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g])), 1e-3);
-    tf.dispose(grads);
+    const bs = Array.from({ length: R }, (_, r) => trainBatch(corpus, { seed: r, step: i, batchSize: B, context: T }));
+    const cat = (k: 'x' | 'y') => (R === 1 ? bs[0][k] : Int32Array.from(bs.flatMap((b) => Array.from(b[k]))));
+    trainStep(m, opt, cat('x'), cat('y'), B, T, 1e-3);
   };
   step(0); step(1); // warm up (kernel set-up, allocation)
   const tensorsBefore = tf.memory().numTensors;
@@ -37,35 +43,92 @@ async function measure(preset: string, steps: number) {
   for (let i = 0; i < steps; i++) step(i + 2);
   const sec = Number(process.hrtime.bigint() - t0) / 1e9 / steps;
   const p = paramCounts(c);
-  const row = { backend: backendDetail(), preset, params: p.total, batch: `${B}x${T}`, step_s: sec, tokens_per_s: (B * T) / sec,
-    gflops: (6 * p.total * B * T) / sec / 1e9, tensors_flat: tf.memory().numTensors === tensorsBefore };
+  const row: Row = { backend: backendDetail(), preset: R === 1 ? preset : `${preset} x${R} replicas`, base: preset, params: p.total, batch: `${B}x${T}`, B, T, step_s: sec, tokens_per_s: (R * B * T) / sec,
+    gflops: (6 * p.total * R * B * T) / sec / 1e9, tensors_flat: tf.memory().numTensors === tensorsBefore };
+  if (profile) {
+    const info = await tf.profile(() => { step(steps + 2); return []; });
+    const by = new Map<string, { calls: number; ms: number }>();
+    for (const k of info.kernels) {
+      const e = by.get(k.name) ?? { calls: 0, ms: 0 };
+      e.calls += 1;
+      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      by.set(k.name, e);
+    }
+    row.kernels = info.kernels.length;
+    row.kernel_ms = [...by.values()].reduce((s, e) => s + e.ms, 0);
+    row.top = [...by.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12).map(([name, e]) => ({ name, ...e }));
+  }
   m.dispose(); opt.dispose();
   return row;
+}
+
+function python(): string | undefined {
+  for (const p of [process.env.PYTHON, '/work/venv/bin/python', 'python3']) {
+    if (!p) continue;
+    const r = spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (r.status === 0) return p;
+  }
+  return undefined;
+}
+
+function torchRow(py: string, c: ModelConfig, B: number, T: number, threads: number, steps: number): Row {
+  const script = [path.join(__dirname, 'train_speed_torch.py'), path.join(__dirname, '..', '..', 'bench', 'train_speed_torch.py')].find((f) => fs.existsSync(f))!;
+  const r = spawnSync(py, [script, '--d', String(c.d), '--layers', String(c.layers), '--heads', String(c.heads), '--dff', String(c.dFF),
+    '--batch', String(B), '--seq', String(T), '--threads', String(threads), '--steps', String(steps), '--act', c.act],
+  { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
+  if (r.status !== 0) return { note: (r.stderr.trim().split('\n').pop() ?? 'failed').slice(0, 100) };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
 async function main() {
   const { values } = parseCli(process.argv.slice(2), {
     steps: { type: 'string' }, backends: { type: 'string' }, presets: { type: 'string' }, child: { type: 'boolean' },
-  }, 'usage: train-speed [--steps N] [--backends wasm,tensorflow] [--presets d64-l2,d128-l4]');
+    profile: { type: 'boolean' }, 'torch-threads': { type: 'string' }, 'no-torch': { type: 'boolean' }, replicas: { type: 'string' },
+  }, 'usage: train-speed [--steps N] [--backends wasm,tensorflow] [--presets d64-l2,d128-l4] [--profile] [--torch-threads 1,2] [--no-torch] [--replicas 1,4]');
+  const replicas = (values.replicas ?? '1').split(',').map(Number);
   const steps = numberFlag('steps', values.steps) ?? 10;
   const presets = (values.presets ?? 'd64-l2,d128-l4').split(',');
   if (values.child) {
     await initBackend({ quiet: true });
-    for (const p of presets) process.stdout.write(JSON.stringify(await measure(p, steps)) + '\n');
+    for (const p of presets) for (const R of replicas) process.stdout.write(JSON.stringify(await measure(p, steps, !!values.profile && R === 1, R)) + '\n');
     return;
   }
-  const rows: Record<string, unknown>[] = [];
+  const rows: Row[] = [];
   for (const b of (values.backends ?? 'wasm,tensorflow').split(',')) {
-    const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', '--steps', String(steps), '--presets', presets.join(',')],
+    const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', '--steps', String(steps), '--presets', presets.join(','), '--replicas', replicas.join(','), ...(values.profile ? ['--profile'] : [])],
       { encoding: 'utf8', env: { ...process.env, SPARSING_BACKEND: b } });
     if (r.status !== 0) { rows.push({ backend: b, preset: '-', note: (r.stderr.trim().split('\n').pop() ?? 'failed').slice(0, 100) }); continue; }
     for (const line of r.stdout.trim().split('\n')) rows.push(JSON.parse(line));
   }
-  console.log('| backend | preset | params | batch | s/step | tokens/s | GFLOP/s (6PT) | tensors flat |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  // PyTorch on the same shapes
+  const torch = new Map<string, Row>(); // `${preset}/${threads}` -> row
+  const threads = (values['torch-threads'] ?? '1,2').split(',').map(Number);
+  const py = values['no-torch'] ? undefined : python();
+  const torchNote = values['no-torch'] ? 'skipped (--no-torch)' : py ? '' : 'skipped: no Python with torch ($PYTHON, /work/venv/bin/python, python3)';
+  if (py) for (const p of presets) for (const th of threads) torch.set(`${p}/${th}`, torchRow(py, presetConfig(p, 'relu'), BATCH[p] ?? 32, presetConfig(p).context, th, steps));
+
+  const thCols = threads.map((t) => `PyTorch ${t}T tok/s`);
+  const ratioCols = threads.map((t) => `ratio vs ${t}T`);
+  console.log(`| backend | preset | params | batch | s/step | tokens/s | GFLOP/s (6PT) | tensors flat | ${thCols.join(' | ')} | ${ratioCols.join(' | ')} |`);
+  console.log(`|---|---|---|---|---|---|---|---|${thCols.map(() => '---|').join('')}${ratioCols.map(() => '---|').join('')}`);
   for (const r of rows) {
-    if (r.note) { console.log(`| ${r.backend} | not available: ${r.note} |||||||`); continue; }
-    console.log(`| ${r.backend} | ${r.preset} | ${r.params} | ${r.batch} | ${(r.step_s as number).toFixed(3)} | ${Math.round(r.tokens_per_s as number)} | ${(r.gflops as number).toFixed(1)} | ${r.tensors_flat} |`);
+    if (r.note) { console.log(`| ${r.backend} | not available: ${r.note} |`); continue; }
+    const tps = r.tokens_per_s as number;
+    const th = threads.map((t) => (r.base === r.preset ? torch.get(`${r.preset}/${t}`) : undefined));
+    const thText = th.map((x) => (x ? (x.note ? `failed: ${x.note}` : String(Math.round(x.tokens_per_s as number))) : '-'));
+    const ratios = th.map((x) => (x && !x.note ? (tps / (x.tokens_per_s as number)).toFixed(2) : '-'));
+    console.log(`| ${r.backend} | ${r.preset} | ${r.params} | ${r.batch} | ${(r.step_s as number).toFixed(3)} | ${Math.round(tps)} | ${(r.gflops as number).toFixed(1)} | ${r.tensors_flat} | ${thText.join(' | ')} | ${ratios.join(' | ')} |`);
+  }
+  if (torchNote) console.log(`\nPyTorch: ${torchNote}`);
+  else console.log(`\nPyTorch ${[...torch.values()].find((x) => x.torch)?.torch ?? '?'} eager (${py}), same shapes, random tokens.`);
+  if (values.profile) {
+    for (const r of rows) {
+      if (r.note || !r.top) continue;
+      console.log(`\n${r.backend} ${r.preset}: ${r.kernels} kernels per step, ${(r.kernel_ms as number).toFixed(1)} ms of kernel time`);
+      console.log('| kernel | calls | ms |');
+      console.log('|---|---|---|');
+      for (const k of r.top as { name: string; calls: number; ms: number }[]) console.log(`| ${k.name} | ${k.calls} | ${k.ms.toFixed(2)} |`);
+    }
   }
 }
 main();

@@ -24,9 +24,9 @@ test('checkpoint round trip: same logits, HF names, [out, in] layout and config 
   assert.deepEqual(tensors.get('model.embed_tokens.weight')!.shape, [256, m.config.d]);
   assert.ok(!tensors.has('lm_head.weight'), 'tied head is not stored');
   // [out, in]: HF gate_proj[j, i] == internal [i, j]
-  const internal = m.p('model.layers.0.mlp.gate_proj.weight').arraySync() as number[][];
+  const internal = m.weights().get('model.layers.0.mlp.gate_proj.weight')!; // [d, dFF]
   const hf = tensors.get('model.layers.0.mlp.gate_proj.weight')!.data;
-  assert.equal(hf[3 * m.config.d + 5], internal[5][3]);
+  assert.equal(hf[3 * m.config.d + 5], internal[5 * m.config.dFF + 3]);
   const back = loadCheckpoint(dir);
   const ids = randomIds(32);
   assert.deepEqual(Array.from(back.forward(ids, 2, 16).logits.dataSync()), Array.from(m.forward(ids, 2, 16).logits.dataSync()));
@@ -69,4 +69,20 @@ test('a truncated or foreign checkpoint gets one clear error', () => {
   fs.rmSync(path.join(dir, CONFIG_FILE));
   assert.throws(() => loadCheckpoint(dir), (e: Error) => e instanceof UserError && /not a checkpoint directory/.test(e.message));
   m.dispose();
+});
+
+test('fused q/k/v and gate/up: save -> load -> save gives identical HF tensors', () => {
+  const m = microModel('silu', 6, 'micro-l2');
+  const a = tmpDir(), b = tmpDir();
+  saveCheckpoint(m, a);
+  const back = loadCheckpoint(a);
+  saveCheckpoint(back, b);
+  const ta = readSafetensors(path.join(a, WEIGHTS_FILE)).tensors, tb = readSafetensors(path.join(b, WEIGHTS_FILE)).tensors;
+  assert.deepEqual([...tb.keys()].sort(), [...ta.keys()].sort());
+  for (const [k, t] of ta) {
+    assert.deepEqual(tb.get(k)!.shape, t.shape, k);
+    assert.deepEqual(Array.from(tb.get(k)!.data), Array.from(t.data), k);
+  }
+  assert.ok(ta.has('model.layers.1.self_attn.k_proj.weight') && !ta.has('model.layers.1.self_attn.qkv_proj.weight'), 'files keep HF names');
+  m.dispose(); back.dispose();
 });

@@ -30,8 +30,9 @@ test('GQA: one kv head equals full attention whose k/v heads are that head repea
   const full = presetConfig('micro', 'relu'); // d 16, 2 heads of 8
   const gqa = { ...full, kvHeads: 1 };
   const g = new Model(gqa, { seed: 5 });
-  assert.deepEqual(g.p('model.layers.0.self_attn.k_proj.weight').shape, [16, 8]);
   const w = g.weights();
+  assert.equal(w.get('model.layers.0.self_attn.k_proj.weight')!.length, 16 * 8);
+  assert.deepEqual(g.p('model.layers.0.self_attn.qkv_proj.weight').shape, [16, 16 + 8 + 8]);
   const repeated = new Map(w);
   for (const n of ['k_proj', 'v_proj']) {
     const small = w.get(`model.layers.0.self_attn.${n}.weight`)!; // [16, 8]

@@ -28,12 +28,15 @@ function transpose2d(data: Float32Array, rows: number, cols: number): Float32Arr
   return out;
 }
 
-/** Write a checkpoint directory's two files (each atomically). */
-export function saveCheckpoint(model: Model, dir: string, metadata: Record<string, string> = {}): void {
+/**
+ * Write a checkpoint directory's two files (each atomically), of one replica of the model. The
+ * model's fused products are split back into the HF tensors, so files keep HF names and layout.
+ */
+export function saveCheckpoint(model: Model, dir: string, metadata: Record<string, string> = {}, replica = 0): void {
   fs.mkdirSync(dir, { recursive: true });
   const tensors = new Map<string, NamedTensor>();
-  const weights = model.weights();
-  for (const spec of model.specs) {
+  const weights = model.weights(replica);
+  for (const spec of paramSpecs(model.config)) {
     const w = weights.get(spec.name)!;
     if (spec.transposedInHF) {
       const [inDim, outDim] = spec.shape;
@@ -58,7 +61,7 @@ export function readCheckpointConfig(dir: string): ModelConfig {
   return fromHFConfig(j, file);
 }
 
-/** Load weights from a checkpoint directory into internal layout (validating names and shapes). */
+/** Load weights from a checkpoint directory, by HF name in internal [in, out] orientation (validating names and shapes); the Model fuses them. */
 export function readCheckpointWeights(dir: string, config: ModelConfig): Map<string, Float32Array> {
   const file = path.join(dir, WEIGHTS_FILE);
   const { tensors } = readSafetensors(file);

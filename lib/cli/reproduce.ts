@@ -5,14 +5,14 @@
 //   node dist/lib/cli/reproduce.js --profile default [--jobs 2] [--shard i/n] [--only ID,...] [--aggregate-only] [--list]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { getProfile, PROFILES } from '../experiments/profiles';
+import { getProfile, PROFILES, replicaGroups } from '../experiments/profiles';
 import { measureFile, resultsDir } from '../experiments/paths';
 import { parseShard, selectShard } from '../experiments/shard';
 import { runPool } from '../experiments/pool';
 import { aggregate } from '../experiments/aggregate';
 import { loadResults } from '../experiments/results';
 import { saveFindingFigures } from '../findings/figures';
-import { initBackend, backendDetail } from '../backend/select';
+import { initBackend, backendDetail, backendName } from '../backend/select';
 import { formatDuration } from '../util/progress';
 import { numberFlag, parseCli } from '../util/args';
 import { runCli, UserError } from '../util/errors';
@@ -74,7 +74,11 @@ runCli(async () => {
       process.stderr.write(`[reproduce ${profile.name}] ${finished}/${todo.length} runs finished, ${formatDuration((Date.now() - t0) / 1000)} elapsed${running ? ' | ' + running : ''}\n`);
     };
     const script = path.join(__dirname, `run-one${path.extname(__filename)}`);
-    const results = await runPool(script, todo.map((r) => ({ id: r.id, args: ['--profile', profile.name, '--run', r.id] })), jobs, (id, line) => {
+    // Seeds of one shape train as replicas of one batched model where batched products are fast
+    // (the native backend); WASM's batched products are slow, so there every run trains alone.
+    const groups = backendName() === 'tensorflow' ? replicaGroups(todo) : todo.map((r) => [r]);
+    const jobList = groups.map((g) => ({ id: g.map((r) => r.id).join(','), args: ['--profile', profile.name, '--run', g.map((r) => r.id).join(',')] }));
+    const results = await runPool(script, jobList, jobs, (id, line) => {
       const m = /(\d+\.\d)%.*?(loss \S+).*?(\d+ tok\/s).*?left (\S+)/.exec(line);
       status.set(id, m ? `${m[1]}% ${m[2]} ${m[3]} left ${m[4]}` : line.slice(0, 80));
       if (/^(error|internal error)/.test(line)) process.stderr.write(`[${id}] ${line}\n`);
@@ -82,7 +86,7 @@ runCli(async () => {
       report();
     }, (r) => {
       status.delete(r.id);
-      if (r.code === 0) finished++;
+      if (r.code === 0) finished += r.id.split(',').length;
       process.stderr.write(`[reproduce ${profile.name}] ${r.id} ${r.code === 0 ? 'finished' : `failed (exit ${r.code})`} in ${formatDuration(r.seconds)}\n`);
       report(true);
     });

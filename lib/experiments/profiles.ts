@@ -1,7 +1,7 @@
 // Experiments declared as data. A profile is a list of training runs (each tagged with the
 // findings that use it) plus how to measure them. `smoke` is for tests and CI, `default` is the
 // README's main job, `long` is closer to the paper's regime (hours).
-import { Activation } from '../model/config';
+import { Activation, paramCounts } from '../model/config';
 import { presetConfig } from '../model/presets';
 import { UserError } from '../util/errors';
 
@@ -105,4 +105,29 @@ export function getProfile(name: string): Profile {
   const p = PROFILES[name];
   if (!p) throw new UserError(`unknown profile '${name}'; known profiles: ${Object.keys(PROFILES).join(', ')}`);
   return p;
+}
+
+/**
+ * Runs that differ only in seed (same preset, activation, token budget and training settings)
+ * trained together as replicas of one batched model, in profile order; groups hold at most
+ * maxSize runs. Everything else is a group of one, and so is every run of a model above
+ * maxParams: replicas paid off at d64-l2 (148k parameters: 4 replicas 2.5x the tokens/s of one)
+ * but not at d128-l4 (1.08M: a replica step's backward pass was ~2x slower per token than one
+ * model's; cause not found), measured on native (bench/train-speed.ts --replicas 1,4).
+ */
+export function replicaGroups(runs: RunSpec[], maxSize = 4, maxParams = 300_000): RunSpec[][] {
+  const key = (r: RunSpec) => JSON.stringify([r.preset, r.act, r.tokens, r.batchSize, r.seqLen, r.lr, r.warmupSteps, r.ckptFirstTokens, r.ckptFactor]);
+  const groups = new Map<string, RunSpec[][]>();
+  const order: RunSpec[][] = [];
+  for (const r of runs) {
+    if (paramCounts(presetConfig(r.preset, r.act)).total > maxParams) { order.push([r]); continue; }
+    const list = groups.get(key(r)) ?? [];
+    groups.set(key(r), list);
+    const last = list[list.length - 1];
+    if (last && last.length < maxSize) { last.push(r); continue; }
+    const g = [r];
+    list.push(g);
+    order.push(g);
+  }
+  return order;
 }

@@ -1,10 +1,11 @@
-// Training one run of a profile (resumable: the trainer skips finished work).
+// Training runs of a profile (resumable: the trainer skips finished work). Runs that differ only
+// in seed can be trained together as replicas of one batched model (see replicaGroups).
 import { presetConfig } from '../model/presets';
-import { train, TRAIN_DEFAULTS, TrainSummary } from '../train/trainer';
+import { trainReplicas, TRAIN_DEFAULTS, TrainOptions, TrainSummary } from '../train/trainer';
 import { runDir } from './paths';
 import { RunSpec } from './profiles';
 
-export function trainOptionsFor(profile: string, r: RunSpec, quiet = false) {
+export function trainOptionsFor(profile: string, r: RunSpec, quiet = false): TrainOptions {
   return {
     ...TRAIN_DEFAULTS,
     runDir: runDir(profile, r.id),
@@ -22,6 +23,7 @@ export function trainOptionsFor(profile: string, r: RunSpec, quiet = false) {
   };
 }
 
-export function trainRun(profile: string, r: RunSpec, quiet = false): Promise<TrainSummary> {
-  return train(trainOptionsFor(profile, r, quiet));
+/** Trains the runs as one replica group (one run: an ordinary training). Failed replicas carry `error`. */
+export function trainRuns(profile: string, runs: RunSpec[], quiet = false): Promise<TrainSummary[]> {
+  return trainReplicas(runs.map((r) => trainOptionsFor(profile, r, quiet)));
 }

@@ -1,6 +1,13 @@
-// Small tensor ops shared by the model. Everything here is backend-neutral; the custom matMul
-// exists because WASM only takes its fast path for plain 2-D products without transpose flags.
-import { tf, Tensor, Tensor2D } from '../backend/tf';
+// Small tensor ops shared by the model. WASM only takes its fast path for plain 2-D products
+// without transpose flags, so it gets custom gradients with explicit transposes (matMul2d,
+// per-head 2-D attention) and one-hot products; the other backends (native TensorFlow, cpu) use transpose
+// flags, gathers and a sparse cross-entropy, which cost fewer and cheaper kernels there.
+import { tf, Tensor, Tensor1D, Tensor2D } from '../backend/tf';
+
+/** True where transpose flags, gathers and segment sums are fast (every backend but WASM). */
+export function flagsBackend(): boolean {
+  return tf.getBackend() !== 'wasm';
+}
 
 /**
  * y = a @ b for 2-D a [n, k] and b [k, m]. The gradients use explicit transposes so that every
@@ -20,12 +27,36 @@ export const matMul2d: (a: Tensor2D, b: Tensor2D) => Tensor2D = tf.customGrad(
   }) as any,
 ) as unknown as (a: Tensor2D, b: Tensor2D) => Tensor2D;
 
-/** RMSNorm over the last axis: x / sqrt(mean(x^2) + eps) * w. x [n, d], w [d]. */
-export function rmsNorm(x: Tensor2D, w: Tensor, eps: number): Tensor2D {
+/** RMSNorm over the last axis: x / sqrt(mean(x^2) + eps) * w. x [..., d], w broadcastable ([d] or [R, 1, d]). */
+export function rmsNorm<X extends Tensor>(x: X, w: Tensor, eps: number): X {
   return tf.tidy(() => {
-    const ms = tf.mean(tf.square(x), -1, true); // [n, 1]
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), w) as Tensor2D;
+    const ms = tf.mean(tf.square(x), -1, true); // [..., 1]
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), w) as X;
   });
+}
+
+/**
+ * Per-row negative log-likelihood of integer targets, -log softmax(logits)[target]: logits [M, V],
+ * targets [M] -> [M]. The gradient is written out, (softmax - onehot) * dy, so no one-hot matrix
+ * enters the forward pass and no log-softmax is differentiated op by op.
+ */
+export function sparseNll(logits: Tensor2D, targets: Tensor1D): Tensor1D {
+  const [M, V] = logits.shape;
+  const f = tf.customGrad(((z: Tensor2D, save: (ts: Tensor[]) => void) => {
+    const lse = tf.logSumExp(z, -1);                                          // [M]
+    const flat = tf.add(tf.mul(tf.range(0, M, 1, 'int32'), tf.scalar(V, 'int32')), targets); // [M] index of each target in z
+    save([z, lse, tf.oneHot(targets, V, 1, 0, 'float32')]);                  // targets do not outlive the caller's tidy, so keep their one-hot
+    return {
+      value: tf.sub(lse, tf.gather(tf.reshape(z, [-1]), flat)),               // [M]
+      gradFunc: (dy: Tensor1D, saved: Tensor[]) => {
+        const [sz, slse, onehot] = saved as [Tensor2D, Tensor1D, Tensor2D];
+        const p = tf.exp(tf.sub(sz, tf.expandDims(slse, 1)));                 // [M, V] softmax
+        return [tf.mul(tf.sub(p, onehot), tf.expandDims(dy, 1))];             // [M, V]
+      },
+    };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  }) as any) as unknown as (z: Tensor2D) => Tensor1D;
+  return f(logits);
 }
 
 /**
@@ -62,6 +93,32 @@ export function ropeTables(T: number, d: number, heads: number, theta: number): 
   return { cos, sin, rot };
 }
 
+/**
+ * Rotary tables for a fused [q | k | v] projection of nQ + nK + nV heads of size h, for rotation by
+ * reversal: viewing each head as [2, h/2], rotate_half(x) = reverse(x) * [-1, +1], so the sign is
+ * folded into sin. The q columns are pre-multiplied by qScale (the attention's 1/sqrt(h)); the v
+ * columns pass through (cos 1, sin 0). Returns cos and signed sin, each [T, (nQ+nK+nV) h].
+ */
+export function fusedRopeTables(T: number, h: number, nQ: number, nK: number, nV: number, theta: number, qScale: number): { cos: Float32Array; sin: Float32Array } {
+  const W = (nQ + nK + nV) * h;
+  const half = h / 2;
+  const cos = new Float32Array(T * W);
+  const sin = new Float32Array(T * W);
+  for (let t = 0; t < T; t++) {
+    for (let hd = 0; hd < nQ + nK + nV; hd++) {
+      const scale = hd < nQ ? qScale : 1;
+      for (let j = 0; j < h; j++) {
+        const o = t * W + hd * h + j;
+        if (hd >= nQ + nK) { cos[o] = 1; continue; }
+        const ang = t * Math.pow(theta, (-2 * (j % half)) / h);
+        cos[o] = Math.cos(ang) * scale;
+        sin[o] = Math.sin(ang) * scale * (j < half ? -1 : 1);
+      }
+    }
+  }
+  return { cos, sin };
+}
+
 /** Upper-triangular additive mask [T, T]: 0 on and below the diagonal, -1e9 above. */
 export function causalMask(T: number): Float32Array {
   const m = new Float32Array(T * T);
@@ -73,21 +130,3 @@ export function causalMask(T: number): Float32Array {
 export function oneHotFloat(ids: Tensor, depth: number): Tensor2D {
   return tf.cast(tf.oneHot(tf.cast(ids, 'int32') as tf.Tensor1D, depth), 'float32') as Tensor2D;
 }
-
-/**
- * Batched product a [b, n, k] @ b [b, k, m] whose gradients use explicit transposes rather than
- * the transpose flags (slow on WASM).
- */
-export const batchMatMul: (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D = tf.customGrad(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  ((a: tf.Tensor3D, b: tf.Tensor3D, save: (ts: Tensor[]) => void) => {
-    save([a, b]);
-    return {
-      value: tf.matMul(a, b),
-      gradFunc: (dy: tf.Tensor3D, saved: Tensor[]) => {
-        const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
-        return [tf.matMul(dy, tf.transpose(sb, [0, 2, 1])), tf.matMul(tf.transpose(sa, [0, 2, 1]), dy)];
-      },
-    };
-  }) as any,
-) as unknown as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;

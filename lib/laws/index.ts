@@ -30,3 +30,7 @@ export { rngFor } from '../util/rng';
 export type { Rng } from '../util/rng';
 export { PUBLISHED_FITS } from './published';
 export type { PublishedFit } from './published';
+export { sizeLimitForm } from './forms';
+export type { FormName } from './forms';
+export { fitSizeLaw, sizeLawValue, sizeInsensitiveFrom, sigmaOf } from './size-law';
+export type { SizePoint, SizeLawFit } from './size-law';

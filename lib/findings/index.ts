@@ -16,3 +16,4 @@ export * from './figures';
 export * from './display';
 export * from './quickstart';
 export * from './f3-vocab';
+export * from './f3-size-law';

@@ -17,3 +17,4 @@ export * from './display';
 export * from './quickstart';
 export * from './f3-vocab';
 export * from './f3-size-law';
+export * from './f1-early';

@@ -34,3 +34,5 @@ export { sizeLimitForm } from './forms';
 export type { FormName } from './forms';
 export { fitSizeLaw, sizeLawValue, sizeInsensitiveFrom, sigmaOf } from './size-law';
 export type { SizePoint, SizeLawFit } from './size-law';
+export { earlyPredictions, tokensToRatio, tokensAtRatio } from './early';
+export type { EarlyPrediction, EarlyOptions, TokensToRatio } from './early';

@@ -32,7 +32,7 @@ export function readSpeeds(file = SPEED_FILE): SpeedTable {
 /**
  * Tokens/s for a preset: measured; else, within a width-depth family (same name before "-l"), log tokens/s
  * interpolated in log depth between measured members (depth, not size, sets the speed there); else scaled
- * from the measured preset nearest in parameters (time ~ parameters).
+ * from the measured preset nearest in parameters (time ~ parameters; width-depth shapes only for their own family).
  */
 export function speedFor(preset: string, speeds: SpeedTable): { tokens_per_s: number; source: string } {
   const hit = speeds.rows.find((r) => r.preset === preset);
@@ -50,7 +50,9 @@ export function speedFor(preset: string, speeds: SpeedTable): { tokens_per_s: nu
     }
   }
   const P = paramCounts(presetConfig(preset)).total;
-  const near = speeds.rows.reduce((a, b) => (Math.abs(Math.log(b.params / P)) < Math.abs(Math.log(a.params / P)) ? b : a));
+  // Width-depth shapes are fast or slow for their size by depth: scale from the d/L-fixed ones when there are any.
+  const pool = fam ? speeds.rows : speeds.rows.filter((r) => !/^wd\d+k-/.test(r.preset));
+  const near = (pool.length ? pool : speeds.rows).reduce((a, b) => (Math.abs(Math.log(b.params / P)) < Math.abs(Math.log(a.params / P)) ? b : a));
   return { tokens_per_s: (near.tokens_per_s * near.params) / P, source: `scaled from ${near.preset}` };
 }
 
@@ -87,7 +89,7 @@ export function scheduleWall(minutes: readonly number[], cores: number): number 
   return Math.max(...free);
 }
 
-export function planProfile(profile: Profile, speeds: SpeedTable, measure: MeasureModel, cores = 2, limitMinutes = 150): Plan {
+export function planProfile(profile: Profile, speeds: SpeedTable, measure: MeasureModel, cores = 2, limitMinutes = profile.budgetMinutes ?? 150): Plan {
   const rows = profile.runs.map((r: RunSpec) => {
     const cfg = presetConfig(r.preset, r.act);
     const p = paramCounts(cfg);

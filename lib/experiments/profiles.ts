@@ -33,7 +33,11 @@ export interface MeasureSpec {
   f0Points: number;          // knob values per method for the F0 trade-off curves
 }
 
-export interface Profile { name: string; description: string; runs: RunSpec[]; measure: MeasureSpec }
+export interface Profile {
+  name: string; description: string; runs: RunSpec[]; measure: MeasureSpec;
+  /** Wall-clock minutes on 2 cores the profile must finish in (reproduce --plan checks its estimate against it). */
+  budgetMinutes?: number;
+}
 
 interface Family { presets: string[]; acts: Activation[]; seeds: number[]; tokens: number; findings: Finding[]; ckptFirstTokens: number }
 
@@ -104,6 +108,7 @@ export const PROFILES: Record<string, Profile> = {
   },
   default: {
     name: 'default',
+    budgetMinutes: 45,
     description: 'the README main job: ReLU and SiLU at d/L 32 for three sizes (16k and 131k parameters to 4M tokens, 443k to 2M), and a width-depth family of ReLU models at ~131k parameters to 2M tokens, two seeds each',
     runs: merge([
       ...expand({ presets: ['d32-l1', 'd64-l2'], acts: ['relu', 'silu'], seeds: [0], tokens: 4_000_000, findings: ['F0', 'F1', 'F3'], ckptFirstTokens: 125_000 }, PILOT),
@@ -114,6 +119,7 @@ export const PROFILES: Record<string, Profile> = {
   },
   long: {
     name: 'long',
+    budgetMinutes: 150,
     description: 'issue #13, about 150 minutes on 2 cores when the engine is fast enough (reproduce --profile long --plan prints the estimate): ' +
       'F3 over seven sizes from 9k to 1.05M parameters, ReLU and SiLU, three seeds, each trained past the common 2M tokens and 4 tokens per parameter, the sizes up to 40k on to 200 tokens per parameter; ' +
       'F2 at ~131k with four seeds, a ~30k family at 5M tokens (~160 tokens per parameter) and a ~524k family whose widest shape passes d/L 114; the smallest SiLU model to 16M tokens; checkpoints every 2^(1/4) of tokens (twice the default: the first 25% of a run still holds enough points for early prediction)',

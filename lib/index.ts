@@ -28,3 +28,6 @@ export { fitTrajectories, seriesOf } from './experiments/aggregate';
 export { readTable, writeTable } from './util/tables';
 export * from './metrics';
 export * from './findings';
+export * from './hub';
+export { readTextDocuments, corpusDocuments, byteTokens, tokenStream, textEvalSet, evalSetHash, dumpEvalSet } from './data/text-eval';
+export type { TextEvalSet } from './data/text-eval';

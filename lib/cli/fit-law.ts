@@ -6,7 +6,10 @@ import { UserError, runCli } from '../util/errors';
 import {
   compareBaselines,
   convergenceRow,
+  convertTokens,
   fitLawDetailed,
+  tokensToRatio,
+  type TokensToRatio,
   parseTokenUnit,
   readCurveFile,
   type CompareRow,
@@ -26,6 +29,8 @@ const USAGE = `usage: fit-law --input FILE.csv|.tsv|.jsonl|.json --act relu|silu
   --seed N                  bootstrap seed (default 0)
   --eps X                   report the data needed to come within X of A0 (default 0.01)
   --n-params N              model parameters, to express that data as tokens per parameter
+  --target-ratio R          also predict the tokens needed to reach activation ratio R, with an interval
+                            (refused when the limit is not identified or R lies at or beyond it)
   --tokens-col NAME         tokens column (default tokens)
   --ratio-col NAME          activation ratio column (default activation_ratio)
   --json                    print JSON instead of tables`;
@@ -41,6 +46,7 @@ interface Args {
   seed: number;
   eps: number;
   nParams?: number;
+  targetRatio?: number;
   tokensCol?: string;
   ratioCol?: string;
   json: boolean;
@@ -66,7 +72,7 @@ function parseWarmup(v: string, unit: TokenUnit): WarmupRule {
 export function parseArgs(argv: string[]): Args | null {
   const raw = new Map<string, string>();
   let json = false;
-  const valued = ['--input', '--act', '--unit', '--report-unit', '--warmup', '--uncertainty', '--replicates', '--seed', '--eps', '--n-params', '--tokens-col', '--ratio-col'];
+  const valued = ['--input', '--act', '--unit', '--report-unit', '--warmup', '--uncertainty', '--replicates', '--seed', '--eps', '--n-params', '--target-ratio', '--tokens-col', '--ratio-col'];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') return null;
@@ -104,6 +110,7 @@ export function parseArgs(argv: string[]): Args | null {
     seed: parseNumber('--seed', raw.get('--seed') ?? '0', true, 0),
     eps,
     nParams: nParams === undefined ? undefined : parseNumber('--n-params', nParams, false, 1),
+    targetRatio: raw.get('--target-ratio') === undefined ? undefined : parseNumber('--target-ratio', raw.get('--target-ratio')!, false, 0),
     tokensCol: raw.get('--tokens-col'),
     ratioCol: raw.get('--ratio-col'),
     json,
@@ -159,6 +166,14 @@ function render(fit: LawFit, cmp: CompareRow[], conv: ReturnType<typeof converge
   ].join('\n');
 }
 
+function targetLine(t: TokensToRatio, fit: LawFit, nParams?: number): string {
+  const u = fit.unit === 'tokens' ? 'tokens' : `${fit.unit} tokens`;
+  const lvl = `${Math.round(t.level * 100)}%`;
+  const tpp = nParams ? ` = ${fmt(convertTokens(t.D, fit.unit, 'tokens') / nParams)} tokens per parameter` : '';
+  return `activation ratio ${fmt(t.target)} reached after ${fmt(t.D)} ${u}${tpp} [${lvl}: ${fmt(t.D_lo)}, ${t.D_hi === Infinity ? 'never' : fmt(t.D_hi)}]` +
+    (t.n_never ? ` (${t.n_never} bootstrap replicates never reach it)` : '') + (t.D < fit.D_min ? ' (before the first fitted checkpoint)' : t.D > fit.D_max ? ' (extrapolated beyond the data)' : '');
+}
+
 /** Runs the command on `argv` and returns what it prints; bad input throws a UserError. */
 export function fitLawCommand(argv: string[]): string {
   const args = parseArgs(argv);
@@ -168,8 +183,10 @@ export function fitLawCommand(argv: string[]): string {
   const detail = fitLawDetailed(points, { ...common, uncertainty: args.uncertainty, replicates: args.replicates, seed: args.seed });
   const cmp = compareBaselines(points, common);
   const conv = convergenceRow(detail, { eps: args.eps, nParams: args.nParams });
-  if (args.json) return JSON.stringify({ fit: detail.fit, compare: cmp, convergence: conv }, null, 2) + '\n';
-  return render(detail.fit, cmp, conv) + '\n';
+  // Refuses (one line, exit 2) when the limit is not identified or the target lies beyond it.
+  const target = args.targetRatio === undefined ? null : tokensToRatio(detail, args.targetRatio, detail.fit.ci_level);
+  if (args.json) return JSON.stringify({ fit: detail.fit, compare: cmp, convergence: conv, ...(target ? { target } : {}) }, null, 2) + '\n';
+  return render(detail.fit, cmp, conv) + (target ? '\n' + targetLine(target, detail.fit, args.nParams) : '') + '\n';
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -15,16 +15,17 @@ import { saveFindingFigures } from '../findings/figures';
 import { initBackend, backendDetail, backendName } from '../backend/select';
 import { formatDuration } from '../util/progress';
 import { numberFlag, parseCli } from '../util/args';
+import { measureModelFrom, planProfile, planText, readSpeeds } from '../experiments/plan';
 import { runCli, UserError } from '../util/errors';
 import { WriteFailure } from '../util/atomic';
 import { acquireLock, describeHolder, LOCK_FILE, lockHolder } from '../util/lock';
 
-const USAGE = `usage: reproduce [--profile ${Object.keys(PROFILES).join('|')}] [--jobs N] [--shard i/n] [--only ID,...] [--aggregate-only] [--list]`;
+const USAGE = `usage: reproduce [--profile ${Object.keys(PROFILES).join('|')}] [--jobs N] [--shard i/n] [--only ID,...] [--aggregate-only] [--list] [--plan]`;
 
 runCli(async () => {
   const { values } = parseCli(process.argv.slice(2), {
     profile: { type: 'string' }, jobs: { type: 'string' }, shard: { type: 'string' }, only: { type: 'string' },
-    'aggregate-only': { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean' },
+    'aggregate-only': { type: 'boolean' }, list: { type: 'boolean' }, plan: { type: 'boolean' }, help: { type: 'boolean' },
   }, USAGE);
   if (values.help) { process.stdout.write(USAGE + '\n'); return; }
   const profile = getProfile(values.profile ?? process.env.SPARSING_PROFILE ?? 'default');
@@ -35,6 +36,13 @@ runCli(async () => {
     const unknown = ids.filter((id) => !profile.runs.some((r) => r.id === id));
     if (unknown.length) throw new UserError(`unknown run id(s) ${unknown.join(', ')} in profile '${profile.name}'`);
     runs = runs.filter((r) => ids.includes(r.id));
+  }
+  if (values.plan) {
+    // Runs, tokens and estimated minutes from measured speeds (lib/experiments/plan.ts); trains nothing.
+    const snap = path.join(__dirname, '..', '..', '..', 'data', 'snapshots', 'default');
+    const measure = measureModelFrom(path.join(snap, 'runs.jsonl'), path.join(snap, 'trajectory.jsonl'));
+    process.stdout.write(planText(planProfile(profile, readSpeeds(), measure, Number(values.jobs ?? 2))));
+    return;
   }
   if (values.list) {
     profile.runs.forEach((r, i) => process.stdout.write(`${i}\t${r.id}\t${r.findings.join(',')}\t${fs.existsSync(measureFile(profile.name, r.id)) ? 'done' : 'todo'}\n`));

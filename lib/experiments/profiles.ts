@@ -32,7 +32,11 @@ export interface MeasureSpec {
   f0Points: number;          // knob values per method for the F0 trade-off curves
 }
 
-export interface Profile { name: string; description: string; runs: RunSpec[]; measure: MeasureSpec }
+export interface Profile {
+  name: string; description: string; runs: RunSpec[]; measure: MeasureSpec;
+  /** Wall-clock minutes on 2 cores the profile must finish in (reproduce --plan checks its estimate against it). */
+  budgetMinutes?: number;
+}
 
 interface Family { presets: string[]; acts: Activation[]; seeds: number[]; tokens: number; findings: Finding[]; ckptFirstTokens: number }
 
@@ -67,6 +71,27 @@ function merge(runs: RunSpec[]): RunSpec[] {
 const PILOT = { batchSize: 32, lr: 2e-3, warmupSteps: 100, ckptFactor: Math.SQRT2 };
 
 const WD = ['wd131k-l1', 'wd131k-l2', 'wd131k-l4', 'wd131k-l8', 'wd131k-l16'];
+const WD30K = ['wd30k-l1', 'wd30k-l2', 'wd30k-l4', 'wd30k-l8', 'wd30k-l16'];
+const WD524K = ['wd524k-l1', 'wd524k-l2', 'wd524k-l4', 'wd524k-l8', 'wd524k-l16'];
+
+/** `long`'s checkpoints: every 2^(1/4) of tokens. */
+const LONG = { ...PILOT, ckptFactor: Math.pow(2, 0.25) };
+
+/**
+ * `long`'s F3 budgets: every size reaches the common 2M tokens and the common 4 tokens per parameter
+ * (the most the 1.05M model can afford); the small family (<= 40k parameters) goes on to the paper's
+ * 200 tokens per parameter.
+ */
+const F3_COMMON_TOKENS = 2_000_000;
+const F3_COMMON_TPP = 4;
+const F3_SMALL_TPP = 200;
+const F3_SMALL_MAX_PARAMS = 40_000;
+/** `long`'s F3 sizes (d/L 32 from 16k up; below it d/L drifts, see presets.ts) and each one's tokens, rounded up to 100k. */
+const F3_LONG: [string, number][] = ['d24-l1', 'd32-l1', 'd32-l2', 'd48-l2', 'd64-l2', 'd96-l3', 'd128-l4'].map((preset) => {
+  const n = paramCounts(presetConfig(preset)).nonEmbedding;
+  const want = Math.max(F3_COMMON_TOKENS, F3_COMMON_TPP * n, n <= F3_SMALL_MAX_PARAMS ? F3_SMALL_TPP * n : 0);
+  return [preset, Math.ceil(want / 1e5) * 1e5];
+});
 
 export const PROFILES: Record<string, Profile> = {
   smoke: {
@@ -82,6 +107,7 @@ export const PROFILES: Record<string, Profile> = {
   },
   default: {
     name: 'default',
+    budgetMinutes: 45,
     description: 'the README main job: ReLU and SiLU at d/L 32 for three sizes (16k and 131k parameters to 4M tokens, 443k to 2M), and a width-depth family of ReLU models at ~131k parameters to 2M tokens, two seeds each',
     runs: merge([
       ...expand({ presets: ['d32-l1', 'd64-l2'], acts: ['relu', 'silu'], seeds: [0], tokens: 4_000_000, findings: ['F0', 'F1', 'F3'], ckptFirstTokens: 125_000 }, PILOT),
@@ -92,10 +118,19 @@ export const PROFILES: Record<string, Profile> = {
   },
   long: {
     name: 'long',
-    description: 'hours: longer training, four sizes, three seeds of the width-depth family',
+    budgetMinutes: 150,
+    description: 'issue #13, about 150 minutes on 2 cores when the engine is fast enough (reproduce --profile long --plan prints the estimate): ' +
+      'F3 over seven sizes from 9k to 1.05M parameters, ReLU and SiLU, three seeds, each trained past the common 2M tokens and 4 tokens per parameter, the sizes up to 40k on to 200 tokens per parameter; ' +
+      'F2 at ~131k with four seeds, a ~30k family at 5M tokens (~160 tokens per parameter) and a ~524k family whose widest shape passes d/L 114; the smallest SiLU model to 16M tokens; checkpoints every 2^(1/4) of tokens (twice the default: the first 25% of a run still holds enough points for early prediction)',
     runs: merge([
-      ...expand({ presets: ['d32-l1', 'd64-l2', 'd96-l3', 'd128-l4'], acts: ['relu', 'silu'], seeds: [0], tokens: 16_000_000, findings: ['F0', 'F1', 'F3'], ckptFirstTokens: 125_000 }, PILOT),
-      ...expand({ presets: WD, acts: ['relu'], seeds: [0, 1, 2], tokens: 8_000_000, findings: ['F2'], ckptFirstTokens: 125_000 }, PILOT),
+      // F3: one run per (size, act, seed) serves both designs: the learning rate is constant after warmup, so a checkpoint
+      // at 2M tokens (or at 4 N) is what a run stopped there would have given: the common-token and common-tokens-per-parameter points.
+      ...F3_LONG.flatMap(([preset, tokens]) => expand({ presets: [preset], acts: ['relu', 'silu'], seeds: [0, 1, 2], tokens, findings: ['F0', 'F1', 'F3'], ckptFirstTokens: 125_000 }, LONG)),
+      ...expand({ presets: WD, acts: ['relu'], seeds: [0, 1, 2, 3], tokens: 2_000_000, findings: ['F2'], ckptFirstTokens: 125_000 }, LONG),
+      ...expand({ presets: WD30K, acts: ['relu'], seeds: [0], tokens: 5_000_000, findings: ['F2'], ckptFirstTokens: 125_000 }, LONG),
+      ...expand({ presets: WD524K, acts: ['relu'], seeds: [0], tokens: 2_000_000, findings: ['F2'], ckptFirstTokens: 125_000 }, LONG),
+      // Item 4: is SiLU's law identified once the smallest model sees ~1000 tokens per parameter?
+      ...expand({ presets: ['d32-l1'], acts: ['silu'], seeds: [0], tokens: 16_000_000, findings: ['F1'], ckptFirstTokens: 125_000 }, LONG),
     ]),
     measure: { evalTokens: 16_384, p: 0.01, stabiliseLastK: 3, fixedCett: 0.1, minTokens: 150_000, f0Ps: [0.01, 0.05, 0.1], f0Points: 16 },
   },

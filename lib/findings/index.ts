@@ -16,3 +16,5 @@ export * from './figures';
 export * from './display';
 export * from './quickstart';
 export * from './f3-vocab';
+export * from './f3-size-law';
+export * from './f1-early';

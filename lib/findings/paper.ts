@@ -25,3 +25,17 @@ export const PAPER = {
   /** Token budgets were at least this many times the non-embedding parameter count. */
   tokensPerParam: 190,
 } as const;
+
+/** The paper's model shapes (method.md section 1), to place its limits on a size axis. */
+export const PAPER_SHAPES = [
+  { scale: '0.1B', d: 768, layers: 16, dFf: 1920 },
+  { scale: '0.2B', d: 1024, layers: 20, dFf: 2560 },
+  { scale: '0.4B', d: 1280, layers: 24, dFf: 3200 },
+  { scale: '0.8B', d: 1536, layers: 28, dFf: 3840 },
+  { scale: '1.2B', d: 1792, layers: 32, dFf: 4480 },
+] as const;
+
+/** Non-embedding parameters of a paper shape: per layer 4 d^2 (attention) + 3 d d_ff (gated FFN); norms left out. */
+export function paperNonEmbedding(s: { d: number; layers: number; dFf: number }): number {
+  return s.layers * (4 * s.d * s.d + 3 * s.d * s.dFf);
+}

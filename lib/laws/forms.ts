@@ -11,8 +11,11 @@ export interface Bounds {
   upper: number[];
 }
 
+/** Forms outside the activation-data laws (fitted against something other than tokens). */
+export type FormName = LawName | 'size';
+
 export interface Form {
-  name: LawName;
+  name: FormName;
   /** The formula as printed in tables. */
   formula: string;
   /** Parameter names, in the order of the parameter vector. */
@@ -144,6 +147,33 @@ export const sigmoidForm: Form = {
   },
   rescale: (p, k) => [p[0], p[1] * k, p[2]],
   limit: (p) => (p[1] > 0 ? p[0] : p[1] < 0 ? p[0] - 1 : p[0] - invOnePlusExp(p[2])),
+};
+
+/**
+ * The limit against model size (issue #13): A0(N) = A_inf + k * N^(-gamma), N non-embedding parameters;
+ * params [A_inf, gamma, k]. k may take either sign (limits may fall or rise with size). Linear in A_inf
+ * and k, so size-law.ts fits it by variable projection over gamma; the box is what "at a bound" means.
+ */
+export const sizeLimitForm: Form = {
+  name: 'size',
+  formula: 'A_inf + k*N^(-gamma)',
+  params: ['A_inf', 'gamma', 'k'],
+  shapeIndex: 1,
+  direction: 'either',
+  value(N, p) {
+    return p[0] + p[2] * Math.pow(N, -p[1]);
+  },
+  grad(N, p, out) {
+    const Nm = Math.pow(N, -p[1]);
+    out[0] = 1;
+    out[1] = -p[2] * Nm * Math.log(N);
+    out[2] = Nm;
+  },
+  // gamma below 0.02 makes N^-gamma nearly ln-linear over any range we train (A_inf and k then trade
+  // off without end); above 3 the curve is a step between two sizes. Either end means "not identified".
+  bounds: () => ({ lower: [0, 0.02, -BIG], upper: [1, 3, BIG] }),
+  rescale: (p, k) => [p[0], p[1], p[2] * Math.pow(k, -p[1])],
+  limit: (p) => p[0],
 };
 
 export const FORMS: Readonly<Record<LawName, Form>> = {

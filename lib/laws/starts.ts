@@ -132,6 +132,9 @@ export function gridStarts(form: Form, D: readonly number[], A: readonly number[
     case 'sigmoid':
       all = sigmoidVarPro(form, D, A);
       break;
+    default:
+      // The size law (size-law.ts) is fitted by its own variable projection, never from these starts.
+      all = [];
   }
   return all.filter((s) => Number.isFinite(s.sse)).sort((a, b) => a.sse - b.sse);
 }

@@ -50,12 +50,28 @@ const WIDTH_DEPTH: Record<string, Shape> = Object.fromEntries(
   WIDTH_DEPTH_LAYERS.map((L) => [`wd131k-l${L}`, fixedParamShape(131_000, L)]),
 );
 
+/**
+ * Issue #13's extra families. Small models at the paper's tokens per parameter: below d32-l1 the
+ * d/L = 32 family has no member, so these let d/L drift (24, 16, 24); the size law says which sizes.
+ * Width-depth families at ~30k (cheap enough for ~5M tokens) and ~524k parameters (the only one whose
+ * widest shape, L = 1, passes the paper's d/L bottleneck of about 114).
+ */
+const SMALL: Record<string, Shape> = {
+  'd24-l1': shape(24, 1, 64),
+  'd32-l2': shape(32, 2, 64),
+  'd48-l2': shape(48, 2, 64),
+};
+const WIDTH_DEPTH_EXTRA: Record<string, Shape> = Object.fromEntries([
+  ...WIDTH_DEPTH_LAYERS.map((L) => [`wd30k-l${L}`, fixedParamShape(30_000, L)]),
+  ...WIDTH_DEPTH_LAYERS.map((L) => [`wd524k-l${L}`, fixedParamShape(524_000, L)]),
+]);
+
 const TEST_SHAPES: Record<string, Shape> = {
   micro: { d: 16, layers: 1, heads: 2, dFF: 32, context: 16 },
   'micro-l2': { d: 16, layers: 2, heads: 2, dFF: 32, context: 16 },
 };
 
-export const PRESETS: Record<string, Shape> = { ...TEST_SHAPES, ...FIXED_RATIO, ...WIDTH_DEPTH };
+export const PRESETS: Record<string, Shape> = { ...TEST_SHAPES, ...FIXED_RATIO, ...WIDTH_DEPTH, ...SMALL, ...WIDTH_DEPTH_EXTRA };
 
 export function presetNames(): string[] {
   return Object.keys(PRESETS);

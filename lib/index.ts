@@ -7,9 +7,11 @@ import * as findings from './findings';
 import * as laws from './laws';
 import * as metrics from './metrics';
 import * as plot from './plot';
-import * as data from './data';
+import * as data from './data/namespace';
+import * as hub from './hub';
 
-export { backend, findings, laws, metrics, plot, data };
+// sl.hub: Hugging Face model folders (config mapping, sharded safetensors, their tokenizer, evaluation sets).
+export { backend, findings, laws, metrics, plot, data, hub };
 
 /** The model: configuration, presets, the forward pass. */
 export * as model from './model/namespace';

@@ -1,7 +1,8 @@
 // Checkpoints in the Hugging Face LLaMA layout: config.json + model.safetensors, weights [out, in].
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelConfig, validateConfig } from '../model/config';
+import { ModelConfig } from '../model/config';
+import { hubConfig, toHubConfig } from '../hub/config';
 import { Model } from '../model/model';
 import { paramSpecs } from '../model/params';
 import { UserError } from '../util/errors';
@@ -11,50 +12,14 @@ import { NamedTensor, readSafetensors, writeSafetensors } from './safetensors';
 export const WEIGHTS_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'config.json';
 
+/** Our config as a Hugging Face config.json (LLaMA, or MiniCPM when its scales are set); see lib/hub/config.ts. */
 export function toHFConfig(c: ModelConfig): Record<string, unknown> {
-  return {
-    architectures: ['LlamaForCausalLM'],
-    model_type: 'llama',
-    hidden_size: c.d,
-    num_hidden_layers: c.layers,
-    num_attention_heads: c.heads,
-    num_key_value_heads: c.heads,
-    intermediate_size: c.dFF,
-    hidden_act: c.act,
-    vocab_size: c.vocab,
-    max_position_embeddings: c.context,
-    rms_norm_eps: c.normEps,
-    rope_theta: c.ropeTheta,
-    tie_word_embeddings: true,
-    attention_bias: false,
-    mlp_bias: false,
-    torch_dtype: 'float32',
-  };
+  return toHubConfig(c);
 }
 
+/** A Hugging Face config.json (llama or minicpm) as our config, refusing what the model cannot run. */
 export function fromHFConfig(j: Record<string, unknown>, where = 'config.json'): ModelConfig {
-  const need = (k: string) => {
-    if (j[k] === undefined) throw new UserError(`${where}: missing key '${k}' (not a LLaMA-style config?)`);
-    return j[k];
-  };
-  if (j.model_type !== undefined && j.model_type !== 'llama') throw new UserError(`${where}: model_type '${j.model_type}' is not supported (only 'llama' with a gated FFN)`);
-  const kv = j.num_key_value_heads;
-  if (kv !== undefined && kv !== j.num_attention_heads) throw new UserError(`${where}: grouped-query attention (num_key_value_heads ${kv} != num_attention_heads ${j.num_attention_heads}) is not supported`);
-  if (j.tie_word_embeddings === false) throw new UserError(`${where}: an untied output head (tie_word_embeddings false) is not supported`);
-  if (j.rope_scaling) throw new UserError(`${where}: rope_scaling is not supported`);
-  const act = need('hidden_act');
-  if (act !== 'relu' && act !== 'silu') throw new UserError(`${where}: hidden_act '${act}' is not supported (use relu or silu)`);
-  return validateConfig({
-    vocab: need('vocab_size') as number,
-    d: need('hidden_size') as number,
-    layers: need('num_hidden_layers') as number,
-    heads: need('num_attention_heads') as number,
-    dFF: need('intermediate_size') as number,
-    act,
-    context: need('max_position_embeddings') as number,
-    normEps: (j.rms_norm_eps as number) ?? 1e-6,
-    ropeTheta: (j.rope_theta as number) ?? 10000,
-  });
+  return hubConfig(j, where);
 }
 
 function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {

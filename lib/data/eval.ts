@@ -31,7 +31,7 @@ function checkArgs(opts: EvalOptions): number {
  * Row starts for `rows` non-overlapping windows (context inputs + 1 target past them) spread
  * evenly over n bytes: the uncovered bytes are shared out as equal gaps, half a gap at each end.
  */
-function spreadStarts(n: number, rows: number, context: number, what: string): Int32Array {
+export function spreadStarts(n: number, rows: number, context: number, what: string): Int32Array {
   const free = n - 1 - rows * context;
   if (free < 0) throw new UserError(`evalSet: ${rows} rows of ${context} tokens need ${rows * context + 1} bytes, but ${what} has ${n}; ask for fewer tokens or a larger valFraction`);
   const gap = free / rows;

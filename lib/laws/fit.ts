@@ -2,7 +2,7 @@
 // warmup rule applied, several starts, fit error and per-parameter uncertainty, as one flat row.
 import { UserError } from '../util/errors';
 import { requirePoints, toPoints, type CurveInput, type CurvePoint } from './data';
-import { lawForAct, type Activation, type Form } from './forms';
+import { lawForAct, lawNameForAct, type Activation, type Form } from './forms';
 import { identifyLimit } from './identify';
 import { fitMetrics, infoCriteria } from './metrics';
 import { fitForm } from './multistart';
@@ -124,7 +124,7 @@ export function fitLawDetailed(input: CurveInput, opts: FitOptions): LawFitDetai
   checkOptions(opts);
   const unit = opts.unit ?? 'tokens';
   const reportUnit = opts.reportUnit ?? 'B';
-  const law = opts.law ?? opts.act;
+  const law = opts.law ?? lawNameForAct(opts.act);
   const form = lawForAct(law);
   const m = form.params.length;
   const points = pointsIn(input, unit, reportUnit);

@@ -156,7 +156,12 @@ export const FORMS: Readonly<Record<LawName, Form>> = {
 export type { Activation } from '../model/config';
 import type { Activation } from '../model/config';
 
+/** The law family of an activation: ReLU-like (relu, fatrelu) or SiLU. */
+export function lawNameForAct(act: Activation): 'relu' | 'silu' {
+  return act === 'silu' ? 'silu' : 'relu';
+}
+
 /** The paper's law for an activation function. */
 export function lawForAct(act: Activation): Form {
-  return act === 'relu' ? reluForm : siluForm;
+  return lawNameForAct(act) === 'relu' ? reluForm : siluForm;
 }

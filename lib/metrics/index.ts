@@ -17,3 +17,4 @@ export {
   sortedAbsGate, topKMask,
 } from './baselines';
 export { DEAD_FREQUENCY, PatternOptions, PatternRule, Patterns, activationPatterns, patternRows } from './patterns';
+export { CHUNK_ACTIVATIONS, CHUNK_LOGITS, CheckpointMetrics, CheckpointMetricsOptions, checkpointSteps, measureCheckpoint, rowsPerChunkFor } from './checkpoint';

@@ -16,6 +16,8 @@ export interface CalibrateOptions {
   name?: string;
   /** Training tokens of the checkpoint, when known. */
   tokens?: number | null;
+  /** Called after each chunk of the calibration pass (rows done, total rows). */
+  onProgress?: (rows: number, total: number) => void;
 }
 
 /** A model, its evaluation set, its dense per-token NLL and its per-layer CETT curves. */
@@ -42,6 +44,7 @@ export function calibrate(model: Model, set: MetricSet, opts: CalibrateOptions =
   forEachChunk(model, set, { rowsPerChunk, capture: { a: true } }, (ch) => {
     denseNll.set(ch.nll, ch.start * set.context);
     ch.a!.forEach((a, l) => builders[l].add(a, ch.tokens));
+    opts.onProgress?.(ch.start + ch.rows, set.rows);
   });
   return {
     model, set, name: opts.name ?? 'model', tokens: opts.tokens ?? null, rowsPerChunk, norms,

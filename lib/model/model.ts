@@ -1,10 +1,12 @@
-// A LLaMA-style decoder (pre-norm RMSNorm, rotary multi-head attention, gated FFN, tied head)
+// A LLaMA-style decoder (pre-norm RMSNorm, rotary attention with optional grouped-query heads,
+// gated FFN, tied or separate head, optional MiniCPM scales)
 // whose forward pass can expose the FFN activations and run with sparsified FFNs.
 import { tf, Tensor, Tensor1D, Tensor2D } from '../backend/tf';
 import { rngFor } from '../util/rng';
-import { ModelConfig, validateConfig, headDim } from './config';
+import { ModelConfig, validateConfig, headDim, isTied, kvHeads } from './config';
+import { activate } from './activations';
 import { causalAttention } from './attention';
-import { activate, causalMask, matMul2d, oneHotFloat, rmsNorm, ropeTables } from './ops';
+import { causalMask, matMul2d, oneHotFloat, rmsNorm, ropeTables } from './ops';
 import { ParamSpec, paramSpecs } from './params';
 
 /** How one layer's FFN is sparsified: a per-neuron threshold on |a|, or any 0/1 mask. */
@@ -40,12 +42,18 @@ function initialValue(spec: ParamSpec, c: ModelConfig, seed: number, index: numb
   return out;
 }
 
+interface Tables { cos: Tensor2D; sin: Tensor2D; cosK: Tensor2D; sinK: Tensor2D; mask: Tensor2D }
+
+/** What one forward pass shares across layers. */
+interface Pass { B: number; T: number; N: number; tables: Tables; opts: ForwardOptions; layers: LayerCapture[]; activeCounts: Tensor[] }
+
 export class Model {
   readonly config: ModelConfig;
   readonly specs: ParamSpec[];
   readonly params: Map<string, tf.Variable>;
-  private readonly tables = new Map<number, { cos: Tensor2D; sin: Tensor2D; mask: Tensor2D }>();
-  private rot?: Tensor2D;
+  private readonly tables = new Map<number, Tables>();
+  private rot?: Tensor2D;   // [d, d]: x @ rot = rotate_half(x) per head
+  private rotK?: Tensor2D;  // [kvDim, kvDim], the same for keys (== rot without GQA)
 
   constructor(config: ModelConfig, weights: Map<string, Float32Array> | { seed: number }) {
     this.config = validateConfig(config);
@@ -64,23 +72,72 @@ export class Model {
     return v;
   }
 
-  /** Rotary tables tiled to [B*T, d] and the causal mask, built once per (B, T) and kept. */
-  private tablesFor(B: number, T: number): { cos: Tensor2D; sin: Tensor2D; mask: Tensor2D } {
+  /** Rotary tables tiled to [B*T, d] (and [B*T, kvDim] for keys) and the causal mask, built once per (B, T) and kept. */
+  private tablesFor(B: number, T: number): Tables {
     const key = B * 100003 + T;
     let t = this.tables.get(key);
     if (!t && this.tables.size >= 8) this.clearTables(); // a few shapes recur (batches, eval chunks); do not grow without bound
     if (!t) {
       const c = this.config;
+      const kvDim = kvHeads(c) * headDim(c);
       const r = ropeTables(T, c.d, c.heads, c.ropeTheta);
-      t = tf.tidy(() => ({
-        cos: tf.keep(tf.tile(tf.tensor2d(r.cos, [T, c.d]), [B, 1]) as Tensor2D),
-        sin: tf.keep(tf.tile(tf.tensor2d(r.sin, [T, c.d]), [B, 1]) as Tensor2D),
-        mask: tf.keep(tf.tensor2d(causalMask(T), [T, T])),
-      }));
-      if (!this.rot) this.rot = tf.keep(tf.tensor2d(r.rot, [c.d, c.d]));
+      t = tf.tidy(() => {
+        const cos = tf.keep(tf.tile(tf.tensor2d(r.cos, [T, c.d]), [B, 1]) as Tensor2D);
+        const sin = tf.keep(tf.tile(tf.tensor2d(r.sin, [T, c.d]), [B, 1]) as Tensor2D);
+        // the tables repeat per head, so the keys' are the first kvDim columns
+        const cosK = kvDim === c.d ? cos : tf.keep(tf.slice(cos, [0, 0], [B * T, kvDim]));
+        const sinK = kvDim === c.d ? sin : tf.keep(tf.slice(sin, [0, 0], [B * T, kvDim]));
+        return { cos, sin, cosK, sinK, mask: tf.keep(tf.tensor2d(causalMask(T), [T, T])) };
+      });
+      if (!this.rot) {
+        this.rot = tf.keep(tf.tensor2d(r.rot, [c.d, c.d]));
+        this.rotK = kvDim === c.d ? this.rot : tf.keep(tf.tensor2d(ropeTables(1, kvDim, kvHeads(c), c.ropeTheta).rot, [kvDim, kvDim]));
+      }
       this.tables.set(key, t);
     }
     return t;
+  }
+
+  /** One attention block on the normed input h [N, d]; returns the branch output [N, d]. */
+  private attention(l: number, h: Tensor2D, P: Pass): Tensor2D {
+    const c = this.config;
+    const { B, T, N } = P;
+    const H = c.heads, KV = kvHeads(c), hd = headDim(c), rep = H / KV;
+    const { cos, sin, cosK, sinK, mask } = P.tables;
+    const pre = `model.layers.${l}.self_attn`;
+    const rope = (x: Tensor2D, co: Tensor2D, si: Tensor2D, rot: Tensor2D) =>
+      tf.add(tf.mul(x, co), tf.mul(matMul2d(x, rot), si)) as Tensor2D;                    // [N, width]
+    // [N, n*hd] -> [B, n, T, hd], then each kv head repeated rep times as HF's repeat_kv -> [B*H, T, hd]
+    const repeatKv = (x: tf.Tensor4D) => rep === 1 ? x
+      : tf.reshape(tf.tile(tf.reshape(x, [B, KV, 1, T, hd]), [1, 1, rep, 1, 1]), [B, H, T, hd]) as tf.Tensor4D;
+    const q = rope(matMul2d(h, this.p(`${pre}.q_proj.weight`) as Tensor2D), cos, sin, this.rot!);   // [N, H*hd]
+    const k = rope(matMul2d(h, this.p(`${pre}.k_proj.weight`) as Tensor2D), cosK, sinK, this.rotK!); // [N, KV*hd]
+    const v = matMul2d(h, this.p(`${pre}.v_proj.weight`) as Tensor2D);                      // [N, KV*hd]
+    const qh = tf.reshape(tf.transpose(tf.reshape(q, [B, T, H, hd]), [0, 2, 1, 3]), [B * H, T, hd]) as tf.Tensor3D;             // [B*H, T, hd]
+    const kT = tf.reshape(repeatKv(tf.transpose(tf.reshape(k, [B, T, KV, hd]), [0, 2, 3, 1]) as tf.Tensor4D), [B * H, hd, T]) as tf.Tensor3D; // [B*H, hd, T]
+    const vh = tf.reshape(repeatKv(tf.transpose(tf.reshape(v, [B, T, KV, hd]), [0, 2, 1, 3]) as tf.Tensor4D), [B * H, T, hd]) as tf.Tensor3D; // [B*H, T, hd]
+    const att = causalAttention(qh, kT, vh, mask, 1 / Math.sqrt(hd));                       // [B*H, T, hd]
+    const merged = tf.reshape(tf.transpose(tf.reshape(att, [B, H, T, hd]), [0, 2, 1, 3]), [N, c.d]) as Tensor2D; // [N, d]
+    return matMul2d(merged, this.p(`${pre}.o_proj.weight`) as Tensor2D);                   // [N, d]
+  }
+
+  /** One gated FFN on the normed input h [N, d]: W_down[act(W_gate h) * (W_up h)], optionally captured and sparsified. */
+  private ffn(l: number, h: Tensor2D, P: Pass): Tensor2D {
+    const c = this.config;
+    const pre = `model.layers.${l}.mlp`;
+    const s = activate(matMul2d(h, this.p(`${pre}.gate_proj.weight`) as Tensor2D), c.act, c.actThreshold ?? 0); // [N, dFF]
+    const u = matMul2d(h, this.p(`${pre}.up_proj.weight`) as Tensor2D);                     // [N, dFF]
+    let a = tf.mul(s, u) as Tensor2D;                                                      // [N, dFF]
+    if (P.opts.capture) P.layers.push({ s, u, a });
+    const sp = P.opts.sparsify?.[l];
+    if (sp) {
+      const keep = sp.kind === 'threshold'
+        ? (tf.cast(tf.greaterEqual(tf.abs(a), tf.tensor1d(sp.perNeuron)), 'float32') as Tensor2D) // [N, dFF] 0/1
+        : sp.fn(s, a);
+      a = tf.mul(a, keep) as Tensor2D;                                                     // [N, dFF]
+      P.activeCounts.push(tf.sum(keep));
+    }
+    return matMul2d(a, this.p(`${pre}.down_proj.weight`) as Tensor2D);                     // [N, d]
   }
 
   /** ids: [B*T] token ids, row-major by sequence. */
@@ -89,50 +146,23 @@ export class Model {
     if (T > c.context) throw new Error(`sequence length ${T} exceeds the model context ${c.context}`);
     if (ids.length !== B * T) throw new Error(`expected ${B * T} token ids, got ${ids.length}`);
     if (opts.sparsify && opts.sparsify.length !== c.layers) throw new Error(`sparsify needs ${c.layers} entries, got ${opts.sparsify.length}`);
-    const { cos: cosN, sin: sinN, mask } = this.tablesFor(B, T);
-    const rot = this.rot!;
-    const H = c.heads;
-    const hd = headDim(c);
-    const N = B * T;
+    const P: Pass = { B, T, N: B * T, tables: this.tablesFor(B, T), opts, layers: [], activeCounts: [] };
+    // scales equal to 1 are skipped, so default configs compute exactly what they always did
+    const scaled = (x: Tensor2D, f: number | undefined) => (f === undefined || f === 1 ? x : (tf.mul(x, f) as Tensor2D));
     return tf.tidy(() => {
-      const E = this.p('model.embed_tokens.weight') as Tensor2D;
-      let x = matMul2d(oneHotFloat(tf.tensor1d(ids, 'int32'), c.vocab), E); // [N, d]
-      const layers: LayerCapture[] = [];
-      const activeCounts: Tensor[] = [];
-      const rope = (q: Tensor2D) => tf.add(tf.mul(q, cosN), tf.mul(matMul2d(q, rot), sinN)) as Tensor2D;
-      // [N, d] -> [B*H, T, hd]
-      const heads = (q: Tensor2D) => tf.reshape(tf.transpose(tf.reshape(q, [B, T, H, hd]), [0, 2, 1, 3]), [B * H, T, hd]) as tf.Tensor3D;
+      const E = this.p('model.embed_tokens.weight') as Tensor2D;                           // [vocab, d]
+      let x = scaled(matMul2d(oneHotFloat(tf.tensor1d(ids, 'int32'), c.vocab), E), c.embScale); // [N, d]
       for (let l = 0; l < c.layers; l++) {
         const pre = `model.layers.${l}`;
-        const h = rmsNorm(x, this.p(`${pre}.input_layernorm.weight`), c.normEps);
-        const q = heads(rope(matMul2d(h, this.p(`${pre}.self_attn.q_proj.weight`) as Tensor2D)));
-        const k = rope(matMul2d(h, this.p(`${pre}.self_attn.k_proj.weight`) as Tensor2D));
-        const kT = tf.reshape(tf.transpose(tf.reshape(k, [B, T, H, hd]), [0, 2, 3, 1]), [B * H, hd, T]) as tf.Tensor3D;
-        const v = heads(matMul2d(h, this.p(`${pre}.self_attn.v_proj.weight`) as Tensor2D));
-        const att = causalAttention(q, kT, v, mask, 1 / Math.sqrt(hd)); // [B*H, T, hd]
-        const merged = tf.reshape(tf.transpose(tf.reshape(att, [B, H, T, hd]), [0, 2, 1, 3]), [N, c.d]) as Tensor2D;
-        x = tf.add(x, matMul2d(merged, this.p(`${pre}.self_attn.o_proj.weight`) as Tensor2D));
-
-        const h2 = rmsNorm(x, this.p(`${pre}.post_attention_layernorm.weight`), c.normEps);
-        const s = activate(matMul2d(h2, this.p(`${pre}.mlp.gate_proj.weight`) as Tensor2D), c.act); // [N, dFF]
-        const u = matMul2d(h2, this.p(`${pre}.mlp.up_proj.weight`) as Tensor2D);
-        let a = tf.mul(s, u) as Tensor2D;
-        if (opts.capture) layers.push({ s, u, a });
-        const sp = opts.sparsify?.[l];
-        if (sp) {
-          const keep = sp.kind === 'threshold'
-            ? (tf.cast(tf.greaterEqual(tf.abs(a), tf.tensor1d(sp.perNeuron)), 'float32') as Tensor2D)
-            : sp.fn(s, a);
-          a = tf.mul(a, keep) as Tensor2D;
-          activeCounts.push(tf.sum(keep));
-        }
-        x = tf.add(x, matMul2d(a, this.p(`${pre}.mlp.down_proj.weight`) as Tensor2D));
+        x = tf.add(x, scaled(this.attention(l, rmsNorm(x, this.p(`${pre}.input_layernorm.weight`), c.normEps), P), c.residualScale)); // [N, d]
+        x = tf.add(x, scaled(this.ffn(l, rmsNorm(x, this.p(`${pre}.post_attention_layernorm.weight`), c.normEps), P), c.residualScale)); // [N, d]
       }
-      const xf = rmsNorm(x, this.p('model.norm.weight'), c.normEps);
-      const logits = matMul2d(xf, tf.transpose(E) as Tensor2D); // tied head, [N, vocab]
+      const xf = scaled(rmsNorm(x, this.p('model.norm.weight'), c.normEps), c.logitScale); // [N, d]
+      const head = isTied(c) ? E : (this.p('lm_head.weight') as Tensor2D);                 // [vocab, d]
+      const logits = matMul2d(xf, tf.transpose(head) as Tensor2D);                         // [N, vocab]
       const result: ForwardResult = { logits };
-      if (opts.capture) result.layers = layers;
-      if (opts.sparsify) result.activeCounts = activeCounts;
+      if (opts.capture) result.layers = P.layers;
+      if (opts.sparsify) result.activeCounts = P.activeCounts;
       return result as unknown as tf.TensorContainer;
     }) as unknown as ForwardResult;
   }
@@ -167,13 +197,13 @@ export class Model {
   }
 
   private clearTables(): void {
-    for (const t of this.tables.values()) { t.cos.dispose(); t.sin.dispose(); t.mask.dispose(); }
+    for (const t of this.tables.values()) tf.dispose([...new Set([t.cos, t.sin, t.cosK, t.sinK, t.mask])]);
     this.tables.clear();
   }
 
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
     this.clearTables();
-    this.rot?.dispose();
+    tf.dispose([...new Set([this.rot, this.rotK].filter((t): t is Tensor2D => !!t))]);
   }
 }

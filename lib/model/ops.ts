@@ -28,10 +28,6 @@ export function rmsNorm(x: Tensor2D, w: Tensor, eps: number): Tensor2D {
   });
 }
 
-export function activate(x: Tensor2D, act: 'relu' | 'silu'): Tensor2D {
-  return act === 'relu' ? tf.relu(x) : (tf.mul(x, tf.sigmoid(x)) as Tensor2D);
-}
-
 /**
  * Rotary tables in the Hugging Face LLaMA convention: for head size h, frequencies
  * theta^(-2i/h), cos/sin of cat(freqs, freqs), and rotate_half(x) = cat(-x2, x1) per head.

@@ -84,3 +84,13 @@ test('figureFileBundle: the PNG is written under the figures folder and linked r
     if (old === undefined) delete process.env.SPARSING_FIGURES_LINK_FROM; else process.env.SPARSING_FIGURES_LINK_FROM = old;
   }
 });
+
+test('the committed notebooks link their figures as files that exist, and stay small', () => {
+  const dir = path.join(projectRoot(), 'notebooks');
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.ipynb'))) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8');
+    assert.ok(text.length < 150_000, `${f}: ${text.length} bytes`);
+    assert.ok(!text.includes('"image/png"'), `${f} embeds a PNG`);
+    for (const m of text.matchAll(/\]\((figures\/[\w.-]+\.png)\)/g)) assert.ok(fs.existsSync(path.join(dir, m[1])), `${f}: ${m[1]} is missing`);
+  }
+});

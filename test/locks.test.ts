@@ -122,12 +122,15 @@ test('of several processes racing to take over a stale lock, exactly one gets it
   const dir = tmpDir();
   for (let round = 0; round < 3; round++) {
     fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid(), hostname: os.hostname(), command: 'crashed', started: `round ${round}` }));
-    const racers = Array.from({ length: 6 }, () => holder(dir, 'racer', 1500));
+    // Each racer holds what it got until the round ends, so a slow starter on a loaded machine cannot
+    // arrive after the winner has left and fairly take a free lock.
+    const racers = Array.from({ length: 6 }, () => holder(dir, 'racer', 60_000));
     const said = await Promise.all(racers.map((r) => r.said));
     assert.equal(said.filter((s) => s === 'got').length, 1, said.join('\n'));
     const winner = racers[said.indexOf('got')].child.pid;
     for (const s of said.filter((x) => x !== 'got')) assert.match(s, new RegExp(`refused: .* is in use by pid ${winner} \\(racer`));
     assert.equal(lockHolder(dir)?.pid, winner);
+    racers.forEach((r) => r.child.kill('SIGTERM'));
     await Promise.all(racers.map((r) => r.done));
   }
 });

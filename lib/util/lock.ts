@@ -1,8 +1,8 @@
 // One writer per directory: a lock file naming the process that holds it (pid, host, command,
 // start time). It appears whole, via link(2) of a filled temporary file, which fails with EEXIST
 // exactly like open(O_CREAT|O_EXCL) but never exposes a half-written lock. A lock left by a dead
-// process on this host is taken over: it is renamed aside (atomic; of several racers one wins) and
-// put back if what was moved turns out not to be the stale lock that was judged.
+// process on this host is taken over by whichever racer first creates a takeover token (also with
+// link(2)), after it checks that the lock is still the stale one it judged.
 // Locks are re-entrant within a process and released when it exits. A signal (Ctrl-C, kill) is left
 // to stop the process at once, as it should stop a training loop that never yields: that leaves a
 // stale lock, which the next writer takes over.
@@ -57,6 +57,45 @@ function releaseAll(): void {
 }
 let exitHook = false;
 
+/** Blocks the thread for ms (lock contention only; never on a hot path). */
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Replaces the stale lock `judged` at `file` with ours (`tmp`) while holding `${file}.takeover`.
+ * Returns false when another process holds the token or the lock changed; the caller looks again.
+ * A token left by a process that died during its takeover (a window of a few system calls) is
+ * removed by the next racer.
+ */
+function takeOver(file: string, tmp: string, judged: string): boolean {
+  const token = `${file}.takeover`;
+  try {
+    fs.linkSync(tmp, token);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw asWriteFailure(e, token);
+    const raw = readRaw(token);
+    let owner: LockInfo | undefined;
+    try { owner = raw === undefined ? undefined : (JSON.parse(raw) as LockInfo); } catch { owner = undefined; }
+    if (raw !== undefined && owner && owner.hostname === os.hostname() && !alive(owner.pid) && readRaw(token) === raw) fs.rmSync(token, { force: true });
+    else sleepMs(5);
+    return false;
+  }
+  try {
+    if (readRaw(file) !== judged) return false; // someone else took it over (or it was released)
+    fs.rmSync(file, { force: true });
+    try {
+      fs.linkSync(tmp, file);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw asWriteFailure(e, file);
+      return false; // a newcomer took the free lock first: it holds it fairly
+    }
+  } finally {
+    fs.rmSync(token, { force: true });
+  }
+}
+
 /** Who holds the lock of `dir` now (a live process), or undefined. */
 export function lockHolder(dir: string, name = LOCK_FILE): LockInfo | undefined {
   const file = path.join(dir, name);
@@ -92,7 +131,7 @@ export function acquireLock(dir: string, command: string, opts: { name?: string;
     throw asWriteFailure(e, file);
   }
   try {
-    for (let attempt = 0; attempt < 8; attempt++) {
+    for (let attempt = 0; attempt < 200; attempt++) {
       try {
         fs.linkSync(tmp, file);
         held.set(file, { count: 1, raw });
@@ -108,17 +147,15 @@ export function acquireLock(dir: string, command: string, opts: { name?: string;
         throw new UserError(`${dir} is in use by ${describeHolder(h)}; wait for it to finish, or if that process is gone, move ${file} aside`);
       }
       if (alive(h.pid)) throw new UserError(`${dir} is in use by ${describeHolder(h)}; wait for it to finish or stop it`);
-      // Stale: its process is gone. Move it aside, and check that what moved is what was judged.
-      const aside = `${file}.stale-${process.pid}`;
-      try { fs.renameSync(file, aside); } catch { continue; }
-      const moved = readRaw(aside);
-      if (moved !== theirs) {
-        try { fs.linkSync(aside, file); } catch { /* a third process holds it now; it is named on the next try */ }
-        fs.rmSync(aside, { force: true });
-        continue;
+      // Stale: its process is gone. Only the holder of the takeover token (created like the lock,
+      // with link(2)) may remove it, after checking that the file is still the lock it judged, so a
+      // live lock that replaced it meanwhile is never removed by a slower racer.
+      if (takeOver(file, tmp, theirs)) {
+        held.set(file, { count: 1, raw });
+        if (!exitHook) { process.on('exit', releaseAll); exitHook = true; }
+        if (!opts.quiet) process.stderr.write(`note: took over the lock of ${dir} from ${describeHolder(h)}, which is no longer running\n`);
+        return handle;
       }
-      fs.rmSync(aside, { force: true });
-      if (!opts.quiet) process.stderr.write(`note: took over the lock of ${dir} from ${describeHolder(h)}, which is no longer running\n`);
     }
     throw new UserError(`could not take the lock ${file} (other processes keep taking it); rerun when ${dir} is free`);
   } finally {

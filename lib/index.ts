@@ -1,33 +1,40 @@
-// The public API of sparsing-law: what notebooks and users' scripts import by package name.
-export * from './plot';
-export * from './laws';
-export { initBackend, backendName, backendDetail, BACKEND_ENV } from './backend/select';
-export { tf } from './backend/tf';
-export * from './model/config';
-export { Model } from './model/model';
-export type { ForwardOptions, ForwardResult, LayerCapture, LayerSparsifier } from './model/model';
-export { PRESETS, presetConfig, presetNames, fixedParamShape } from './model/presets';
-export { loadCheckpoint, saveCheckpoint, readCheckpointConfig } from './checkpoint/hf';
-export { readSafetensors, writeSafetensors } from './checkpoint/safetensors';
-export { train, TRAIN_DEFAULTS } from './train/trainer';
-export type { TrainOptions, TrainSummary } from './train/trainer';
-export { listCheckpoints, readLog, readRunFile } from './checkpoint/run-dir';
-export { tokenLosses, meanLoss } from './train/evaluate';
-export { loadCorpus, evalSet, evalSetForDomain, filterEvalSet, trainBatch, formatStats } from './data';
-export type { Corpus, EvalSet } from './data';
-export { rngFor, Rng } from './util/rng';
-export { UserError } from './util/errors';
-export { PROFILES, getProfile } from './experiments/profiles';
-export type { Profile, RunSpec, MeasureSpec, Finding } from './experiments/profiles';
-export { loadResults, resultsForNotebook, hasResults, runProfile } from './experiments/results';
+// The public API of sparsing-law: what notebooks and users' scripts import by package name,
+// grouped by concern so that `import * as sl from 'sparsing-law'` gives a short list:
+//   sl.findings.f1FitRows(results), sl.metrics.calibrate(...), sl.laws.fitLaw(...), sl.plot.show(...).
+// The few calls every notebook makes are also at the top level (sl.show, sl.showTable, ...).
+import * as backend from './backend/select';
+import * as findings from './findings';
+import * as laws from './laws';
+import * as metrics from './metrics';
+import * as plot from './plot';
+import * as data from './data/namespace';
+import * as hub from './hub';
+
+// sl.hub: Hugging Face model folders (config mapping, sharded safetensors, their tokenizer, evaluation sets).
+export { backend, findings, laws, metrics, plot, data, hub };
+
+/** The model: configuration, presets, the forward pass. */
+export * as model from './model/namespace';
+/** Hugging Face style checkpoints and run folders. */
+export * as checkpoint from './checkpoint/namespace';
+/** Training and evaluation. */
+export * as train from './train/namespace';
+/** A profile's results: profiles, loading, snapshots, the typed tables and their DataFrames. */
+export * as results from './experiments/namespace';
+/** Seeded random numbers, errors, tables on disk. */
+export * as util from './util/namespace';
+export type * from './experiments/schema';
 export type { Results, ResultsSource } from './experiments/results';
-export { makeSnapshot, refitSnapshot } from './experiments/snapshot';
-export { snapshotDir } from './experiments/paths';
-export type { RunMeasurement } from './experiments/measure-run';
-export { fitTrajectories, seriesOf } from './experiments/aggregate';
-export { readTable, writeTable } from './util/tables';
-export * from './metrics';
-export * from './findings';
-export * from './hub';
-export { readTextDocuments, corpusDocuments, byteTokens, tokenStream, textEvalSet, evalSetHash, dumpEvalSet } from './data/text-eval';
-export type { TextEvalSet } from './data/text-eval';
+export type { Profile, RunSpec, MeasureSpec, Finding } from './experiments/profiles';
+
+// Every notebook's calls, at the top level.
+export { tf } from './backend/tf';
+export const { initBackend, backendName, backendDetail } = backend;
+export const { show, showTable } = plot;
+export const { showMarkdown } = findings;
+export { resultsForNotebook } from './experiments/results';
+export { resultFrames } from './experiments/frames';
+export { toDataFrame } from './plot/frame';
+export { UserError } from './util/errors';
+export { loadDanfo as danfo } from './plot/frame';
+export const { toRows } = plot;

@@ -9,7 +9,8 @@
 # In place, the committed outputs never silently change profile: the profile (SPARSING_PROFILE,
 # default `default`) must be the one recorded in each notebook's metadata, the notebooks may not
 # fall back to computing `smoke` (SPARSING_NO_FALLBACK=1), and figures are embedded as PNG only
-# (SPARSING_STATIC_FIGURES=1). --overwrite-committed allows another profile's outputs in place.
+# (SPARSING_STATIC_FIGURES=1), written as files under notebooks/figures and linked from the outputs
+# (SPARSING_FIGURES_DIR). --overwrite-committed allows another profile's outputs in place.
 # --out DIR writes the executed copies to DIR instead and leaves notebooks/ untouched (for CI, or
 # to try the smoke profile without replacing the committed default-profile outputs).
 # Executed notebooks get their execution counts (tslab's replies carry none) and the profile in
@@ -26,7 +27,7 @@ FAIL_FAST=0
 OVERWRITE=0
 NOTEBOOKS=()
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -117,6 +118,21 @@ else
   fi
   export SPARSING_STATIC_FIGURES="${SPARSING_STATIC_FIGURES:-1}"
 fi
+# Figures go to files next to the notebooks (notebooks/figures, or DIR/figures), linked from the
+# outputs, so that committed notebooks stay small; files no notebook links any more are removed.
+FIGURES="${OUT:-$ROOT/notebooks}/figures"
+export SPARSING_FIGURES_DIR="${SPARSING_FIGURES_DIR:-$FIGURES}"
+export SPARSING_FIGURES_LINK_FROM="$(dirname "$SPARSING_FIGURES_DIR")"   # where the executed notebooks are written
+prune_figures() {
+  python3 - "$SPARSING_FIGURES_DIR" "$(dirname "$SPARSING_FIGURES_DIR")" <<'PY'
+import glob, os, sys
+figures, notebooks = sys.argv[1], sys.argv[2]
+text = "".join(open(f).read() for f in glob.glob(os.path.join(notebooks, "*.ipynb")))
+for f in glob.glob(os.path.join(figures, "*.png")):
+    if os.path.basename(f) not in text:
+        os.remove(f)
+PY
+}
 
 echo "run-notebooks: ${#NOTEBOOKS[@]} notebook(s), per-cell timeout ${TIMEOUT}s, profile $PROFILE, output ${OUT:-in place}"
 FAILED=()
@@ -148,6 +164,7 @@ for nb in "${NOTEBOOKS[@]}"; do
   fi
 done
 
+prune_figures
 echo "run-notebooks: $(( ${#NOTEBOOKS[@]} - ${#FAILED[@]} )) ok, ${#FAILED[@]} failed, $((SECONDS - START_ALL)) s"
 if [[ ${#FAILED[@]} -gt 0 ]]; then
   printf '  failed: %s\n' "${FAILED[@]}" >&2

@@ -7,6 +7,8 @@ import { fitTrajectories } from '../lib/experiments/aggregate';
 import type { RunMeasurement } from '../lib/experiments/measure-run';
 import { getProfile, type Finding, type Profile, type RunSpec } from '../lib/experiments/profiles';
 import type { Results } from '../lib/experiments/results';
+import type { F0Row, ModelFields, TrajectoryRow } from '../lib/experiments/schema';
+import type { MethodName } from '../lib/metrics/rows';
 
 export const CKPT_TOKENS = Array.from({ length: 9 }, (_, k) => Math.round(250_000 * Math.SQRT2 ** k)); // 250k .. 4M
 
@@ -35,12 +37,12 @@ export const reluLaw = (A0: number, b: number, c: number, alpha: number) => (D: 
 export const siluLaw = (A0: number, c: number, alpha: number) => (D: number) => -c * Math.pow(D / 1e6, -alpha) + A0;
 
 /** F0 sweep of one model: CETT dominates every baseline; the zero count sits at `zero`. */
-function f0Rows(base: Record<string, unknown>, act: 'relu' | 'silu', zero: number): Record<string, unknown>[] {
+function f0Rows(base: Omit<ModelFields, 'tokens_per_param'>, act: 'relu' | 'silu', zero: number): F0Row[] {
   // PPL ratio as a function of the activation ratio a: the baseline needs 0.1 more active for the same ratio.
   const cettCurve = (a: number) => 1 + 0.0005 / (a * a);                 // 1.01 at a = 0.2236
   const baseline = (a: number) => 1 + 0.0005 / ((a - 0.1) * (a - 0.1)); // 1.01 at a = 0.3236
-  const row = (method: string, param: number | null, param_name: string, a: number, r: number, extra: Record<string, unknown> = {}) => ({
-    ...base, method, param, param_name, checkpoint: 'last', tokens: CKPT_TOKENS[CKPT_TOKENS.length - 1], eval_tokens: 4096, backend: 'test',
+  const row = (method: MethodName, param: number | null, param_name: string, a: number, r: number, extra: Partial<F0Row> = {}): F0Row => ({
+    ...base, tokens_per_param: CKPT_TOKENS[CKPT_TOKENS.length - 1] / base.non_embedding_params, method, param, param_name, checkpoint: 'last', tokens: CKPT_TOKENS[CKPT_TOKENS.length - 1], eval_tokens: 4096, backend: 'test',
     activation_ratio: a, activation_ratio_calc: a, sparsity_ratio: 1 - a, ppl_ratio: r, ppl_ratio_se: 0.0005, dense_loss: 2, cett: null, saturated: null, ...extra,
   });
   const out = [0.12, 0.16, 0.2, 0.25, 0.3, 0.4, 0.5].map((a, i) => row('cett', 0.02 * (7 - i), 'cett', a, cettCurve(a), { cett: 0.02 * (7 - i) }));
@@ -58,7 +60,7 @@ function measurement(s: SynthRun, profile: string): RunMeasurement {
   };
   const base = { run: s.id, preset: spec.preset, act: s.act, seed: spec.seed, d: s.d, layers: s.layers, d_over_l: s.d / s.layers, non_embedding_params: s.params };
   const n = CKPT_TOKENS.length;
-  const trajectory: Record<string, unknown>[] = [];
+  const trajectory: TrajectoryRow[] = [];
   CKPT_TOKENS.forEach((D, k) => {
     const common = { ...base, tokens_per_param: D / s.params, checkpoint: `tokens-${D}`, tokens: D, eval_tokens: 4096, backend: 'test', val_loss: s.loss + 0.6 * (1 - k / (n - 1)) ** 2, stage: 'stable' };
     const a = s.law(D) + wiggle(k);
@@ -66,7 +68,7 @@ function measurement(s: SynthRun, profile: string): RunMeasurement {
     trajectory.push({ ...common, method: 'cett', param: 0.1, param_name: 'cett', activation_ratio: a * 0.9, ppl_ratio: 1.009, cett: 0.1 });
   });
   if (s.act === 'relu') CKPT_TOKENS.forEach((D, k) => trajectory.push({
-    ...base, tokens_per_param: D / s.params, method: 'zero', param: null, param_name: '', checkpoint: `tokens-${D}`, tokens: D, eval_tokens: 4096,
+    ...base, tokens_per_param: D / s.params, method: 'zero', param: null, param_name: '', checkpoint: `tokens-${D}`, tokens: D, eval_tokens: 4096, backend: 'test',
     activation_ratio: (s.zero ?? 0.3) + 0.1 * (1 - k / (n - 1)), dead_ratio: k === n - 1 ? s.dead ?? 0 : 0.01 * (1 - k / (n - 1)), val_loss: null, stage: 'stable',
   }));
   const dFF = 4 * s.d;

@@ -6,11 +6,12 @@ import { compareBaselines, fitLaw, slopeRows } from '../laws';
 import { writeFileAtomic } from '../util/atomic';
 import { damaged, readJsonChecked, Shape } from '../util/checked-read';
 import { provenance } from '../util/provenance';
-import { Row, writeTable } from '../util/tables';
+import { writeTable } from '../util/tables';
 import { RunMeasurement } from './measure-run';
 import { MANIFEST_FILE, measureFile, resultsDir, runDir } from './paths';
 import { DONE_FILE } from '../checkpoint/run-dir';
 import { Profile } from './profiles';
+import { FitOkRow, FitTableRow, isFitOk, LawBaselineRow, RunRow, SlopeTableRow, Tables, TrajectoryRow } from './schema';
 
 /** Tokens-per-parameter points at which the slopes of fitted laws are compared (F3). */
 export const SLOPE_TOKENS_PER_PARAM = [2, 5, 10, 20];
@@ -34,28 +35,28 @@ export function readMeasurements(profile: Profile, dir?: string): RunMeasurement
 }
 
 /** The trajectory series a law is fitted to: method + parameter. */
-export function seriesOf(row: Row): string {
+export function seriesOf(row: Pick<TrajectoryRow, 'method' | 'param'>): string {
   return row.method === 'ppl-p-stable' ? 'ppl-1%-stable' : row.method === 'cett' ? `cett-${row.param}` : String(row.method);
 }
 
-function runSummary(profileName: string, m: RunMeasurement, fits: Row[]): Row {
+function runSummary(profileName: string, m: RunMeasurement, fits: FitTableRow[]): RunRow {
   const traj = m.trajectory;
   const stable = traj.filter((r) => r.method === 'ppl-p-stable');
-  const last = stable[stable.length - 1] ?? {};
-  const fit = fits.find((f) => f.run === m.run.id && f.series === 'ppl-1%-stable' && !f.error) ?? {};
+  const last: TrajectoryRow | undefined = stable[stable.length - 1];
+  const fit: FitOkRow | undefined = fits.filter(isFitOk).find((f) => f.run === m.run.id && f.series === 'ppl-1%-stable');
   const zero = traj.filter((r) => r.method === 'zero');
   return {
     run: m.run.id, preset: m.run.preset, act: m.run.act, seed: m.run.seed, findings: m.run.findings.join(' '),
-    d: (last as Row).d ?? null, layers: (last as Row).layers ?? null, d_over_l: m.d_over_l,
+    d: last?.d ?? null, layers: last?.layers ?? null, d_over_l: m.d_over_l,
     non_embedding_params: m.params.nonEmbedding, total_params: m.params.total, tokens: m.run.tokens,
     tokens_per_param: m.run.tokens / m.params.nonEmbedding,
-    final_val_loss: (last as Row).val_loss ?? null, stabilised_cett: m.stabilised.cett, saturated: m.stabilised.saturated,
-    last_ratio: (last as Row).activation_ratio ?? null, last_ppl_ratio: (last as Row).ppl_ratio ?? null,
-    A0: (fit as Row).A0 ?? null, A0_lo: (fit as Row).A0_lo ?? null, A0_hi: (fit as Row).A0_hi ?? null, fit_r2: (fit as Row).r2 ?? null,
+    final_val_loss: last?.val_loss ?? null, stabilised_cett: m.stabilised.cett, saturated: m.stabilised.saturated,
+    last_ratio: last?.activation_ratio ?? null, last_ppl_ratio: last?.ppl_ratio ?? null,
+    A0: fit?.A0 ?? null, A0_lo: fit?.A0_lo ?? null, A0_hi: fit?.A0_hi ?? null, fit_r2: fit?.r2 ?? null,
     // A fit with a parameter at a bound does not determine A0: only a one-sided bound is reported.
-    limit_identified: (fit as Row).limit_identified ?? null, limit_bound_side: (fit as Row).limit_bound_side ?? null, limit_bound: (fit as Row).limit_bound ?? null,
-    fit_warnings: (fit as Row).warnings ?? null,
-    final_dead_ratio: zero.length ? zero[zero.length - 1].dead_ratio : null,
+    limit_identified: fit?.limit_identified ?? null, limit_bound_side: fit?.limit_bound_side ?? null, limit_bound: fit?.limit_bound ?? null,
+    fit_warnings: fit?.warnings ?? null,
+    final_dead_ratio: zero.length ? zero[zero.length - 1].dead_ratio ?? null : null,
     train_seconds: trainSeconds(profileName, m.run.id), measure_seconds: m.seconds, backend: m.provenance.backend,
   };
 }
@@ -73,10 +74,10 @@ export function trainSeconds(profileName: string, id: string): number | null {
   }
 }
 
-export function fitTrajectories(ms: RunMeasurement[]): { fits: Row[]; baselines: Row[]; slopes: Row[] } {
-  const fits: Row[] = [], baselines: Row[] = [], slopes: Row[] = [];
+export function fitTrajectories(ms: RunMeasurement[]): { fits: FitTableRow[]; baselines: LawBaselineRow[]; slopes: SlopeTableRow[] } {
+  const fits: FitTableRow[] = [], baselines: LawBaselineRow[] = [], slopes: SlopeTableRow[] = [];
   for (const m of ms) {
-    const bySeries = new Map<string, Row[]>();
+    const bySeries = new Map<string, TrajectoryRow[]>();
     for (const r of m.trajectory) {
       const key = seriesOf(r);
       if (!bySeries.has(key)) bySeries.set(key, []);
@@ -84,8 +85,8 @@ export function fitTrajectories(ms: RunMeasurement[]): { fits: Row[]; baselines:
     }
     for (const [series, rows] of bySeries) {
       // The stage travels with each point: checkpoints taken during the learning-rate warmup are left out.
-      const pts = rows.filter((r) => typeof r.tokens === 'number' && typeof r.activation_ratio === 'number')
-        .map((r) => ({ D: r.tokens as number, A: r.activation_ratio as number, stage: typeof r.stage === 'string' ? r.stage : null }));
+      const pts = rows.filter((r): r is TrajectoryRow & { tokens: number } => typeof r.tokens === 'number' && typeof r.activation_ratio === 'number')
+        .map((r) => ({ D: r.tokens, A: r.activation_ratio, stage: typeof r.stage === 'string' ? r.stage : null }));
       const base = { run: m.run.id, preset: m.run.preset, act: m.run.act, seed: m.run.seed, d_over_l: m.d_over_l, non_embedding_params: m.params.nonEmbedding, series };
       try {
         const fit = fitLaw(pts, { act: m.run.act, unit: 'tokens', reportUnit: 'M', seed: 0 });
@@ -103,8 +104,8 @@ export function fitTrajectories(ms: RunMeasurement[]): { fits: Row[]; baselines:
 }
 
 /** Sums of the per-run seconds (CPU-parallel runs overlap: sweep_wall_seconds is the wall clock of the last sweep). */
-export function timingTotals(runs: Row[]): Row {
-  const sum = (k: string) => {
+export function timingTotals(runs: readonly Pick<RunRow, 'train_seconds' | 'measure_seconds'>[]): Record<string, number | null> {
+  const sum = (k: 'train_seconds' | 'measure_seconds') => {
     const v = runs.map((r) => r[k]).filter((x): x is number => typeof x === 'number');
     return { total: v.length ? v.reduce((s, x) => s + x, 0) : null, runs_with_time: v.length };
   };
@@ -116,10 +117,10 @@ export function timingTotals(runs: Row[]): Row {
 /** Writes every table, then the manifest (last: it lists each table's sha256, so a set of tables
  * left half-replaced by a crash is detected when read); returns the file names written.
  * `dir` defaults to the profile's results folder (a snapshot is refitted in place); `extra` adds manifest fields. */
-export function aggregate(profile: Profile, wallSeconds: number, dir = resultsDir(profile.name), extra: Row = {}): string[] {
+export function aggregate(profile: Profile, wallSeconds: number, dir = resultsDir(profile.name), extra: Record<string, unknown> = {}): string[] {
   const ms = readMeasurements(profile, dir);
   const { fits, baselines, slopes } = fitTrajectories(ms);
-  const tables: Record<string, Row[]> = {
+  const tables: Tables = {
     runs: ms.map((m) => runSummary(profile.name, m, fits)),
     trajectory: ms.flatMap((m) => m.trajectory),
     f0: ms.flatMap((m) => m.f0),

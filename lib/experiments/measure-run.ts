@@ -3,7 +3,7 @@
 // trade-off curves and the activation patterns. Written once, atomically, as measure/<id>.json.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { initBackend } from '../backend/select';
+import { backendName, initBackend } from '../backend/select';
 import { loadCheckpoint } from '../checkpoint/hf';
 import { evalSet, evalSetForDomain, loadCorpus } from '../data';
 import { paramCounts } from '../model/config';
@@ -19,6 +19,7 @@ import { provenance } from '../util/provenance';
 import { clusteredMeanSe } from '../findings/stats';
 import { measureFile, runDir } from './paths';
 import { Profile, RunSpec } from './profiles';
+import type { F0Row, TrajectoryRow } from './schema';
 
 /** Domains whose activation patterns are compared (F3); each gets its own held-out set. */
 export const PATTERN_DOMAINS = ['nlp:mixed', 'brown:news', 'brown:learned', 'brown:fiction', 'brown:humor'];
@@ -34,8 +35,8 @@ export interface RunMeasurement {
   provenance: ReturnType<typeof provenance>;
   seconds: number;
   stabilised: { p: number; k: number; cett: number; saturated: boolean; searched_on: string[] };
-  trajectory: Record<string, unknown>[];   // one row per checkpoint x method
-  f0: Record<string, unknown>[];           // final checkpoint, every method and knob
+  trajectory: TrajectoryRow[];   // one row per checkpoint x method
+  f0: F0Row[];                   // final checkpoint, every method and knob
   patterns: {
     layers: { layer: number; frequency_sorted: number[] }[];            // stabilised rule, full eval set
     /** activation_ratio_se: standard error clustered by evaluation row (absent in measurements made before it was recorded). */
@@ -75,7 +76,7 @@ export async function measureRunIfMissing(profile: Profile, spec: RunSpec, quiet
     non_embedding_params: params.nonEmbedding, tokens_per_param: tokens === null ? null : tokens / params.nonEmbedding,
   });
   const byCheckpoint = new Map(refs.map((r) => [r.name ?? path.basename(r.dir), r]));
-  const trajectory: Record<string, unknown>[] = st.rows.map((row: SparsityRow) => {
+  const trajectory: TrajectoryRow[] = st.rows.map((row: SparsityRow) => {
     const ref = byCheckpoint.get(row.checkpoint);
     const meta = ref ? metas.get(ref.dir) : undefined;
     return { ...runFields(row.tokens), ...row, val_loss: meta?.val_loss ?? null, stage: meta?.stage ?? null };
@@ -88,7 +89,7 @@ export async function measureRunIfMissing(profile: Profile, spec: RunSpec, quiet
       const pz = activationPatterns(model, set, { method: 'zero' });
       const meta = metas.get(ref.dir);
       trajectory.push({
-        ...runFields(ref.tokens), method: 'zero', param: null, param_name: '', checkpoint: ref.name, tokens: ref.tokens, eval_tokens: set.rows * set.context,
+        ...runFields(ref.tokens), method: 'zero', param: null, param_name: '', checkpoint: ref.name ?? path.basename(ref.dir), tokens: ref.tokens, eval_tokens: set.rows * set.context, backend: backendName(),
         activation_ratio: pz.activationRatio, dead_ratio: pz.deadRatio.reduce((s, v) => s + v, 0) / pz.deadRatio.length,
         val_loss: meta?.val_loss ?? null, stage: meta?.stage ?? null,
       });
@@ -100,7 +101,7 @@ export async function measureRunIfMissing(profile: Profile, spec: RunSpec, quiet
   // 3. The final checkpoint: F0 trade-off curves, and the activation patterns.
   const last = refs[refs.length - 1];
   const model = loadCheckpoint(last.dir);
-  const f0: Record<string, unknown>[] = [];
+  const f0: F0Row[] = [];
   if (spec.findings.includes('F0')) {
     const cal = calibrate(model, set, { name: last.name, tokens: last.tokens });
     const add = (r: SparsityRow) => f0.push({ ...runFields(r.tokens), ...r });

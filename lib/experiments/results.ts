@@ -5,22 +5,23 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
 import { damaged, readJsonChecked } from '../util/checked-read';
-import { readTable, Row, sha256 } from '../util/tables';
+import { readTable, sha256 } from '../util/tables';
 import { readMeasurements } from './aggregate';
 import { RunMeasurement } from './measure-run';
 import { MANIFEST_FILE, projectRoot, resultsDir, snapshotDir } from './paths';
 import { getProfile, Profile } from './profiles';
+import { F0Row, FitTableRow, LawBaselineRow, RunRow, SlopeTableRow, TABLE_SHAPES, TableName, Tables, TrajectoryRow } from './schema';
 
 export interface Results {
   profile: Profile;
   dir: string;
   manifest: Record<string, unknown>;
-  runs: Row[];
-  trajectory: Row[];
-  f0: Row[];
-  fits: Row[];
-  lawBaselines: Row[];
-  slopes: Row[];
+  runs: RunRow[];
+  trajectory: TrajectoryRow[];
+  f0: F0Row[];
+  fits: FitTableRow[];
+  lawBaselines: LawBaselineRow[];
+  slopes: SlopeTableRow[];
   measurements: RunMeasurement[];
 }
 
@@ -28,13 +29,10 @@ export function hasResults(profile: string): boolean {
   return fs.existsSync(path.join(resultsDir(profile), MANIFEST_FILE));
 }
 
-/** The tables of a results directory, as named in the manifest, by their Results key. */
-const TABLES = { runs: 'runs', trajectory: 'trajectory', f0: 'f0', fits: 'fits', lawBaselines: 'law_baselines', slopes: 'slopes' } as const;
-
-/** A table read back and checked against the sha256 the manifest recorded for it. */
-function readListedTable(dir: string, name: string, manifest: { tables?: Record<string, { sha256: string }> }, todo: string): Row[] {
+/** A table read back, every row checked against its schema and the file against the sha256 the manifest recorded for it. */
+function readListedTable<N extends TableName>(dir: string, name: N, manifest: { tables?: Record<string, { sha256: string }> }, todo: string): Tables[N] {
   const file = path.join(dir, `${name}.jsonl`);
-  const rows = readTable(file, { todo, required: true });
+  const rows = readTable<Tables[N][number]>(file, { todo, required: true, shape: TABLE_SHAPES[name] }) as Tables[N];
   const want = manifest.tables?.[name]?.sha256;
   if (want && sha256(fs.readFileSync(file)) !== want) throw damaged(file, `it does not match the sha256 in ${MANIFEST_FILE}: changed since, or left half-replaced by a crash`, todo);
   return rows;
@@ -47,8 +45,12 @@ export function loadResults(profileName: string, dir = resultsDir(profileName)):
   if (!fs.existsSync(manifestFile)) throw new UserError(`no results for profile '${profileName}' in ${dir}: run \`node dist/lib/cli/reproduce.js --profile ${profileName}\``);
   const todo = `rebuild the tables from the measurements with \`node dist/lib/cli/reproduce.js --profile ${profileName} --aggregate-only\``;
   const manifest = readJsonChecked<Record<string, unknown>>(manifestFile, { profile: 'string', runs: 'array' }, todo);
-  const tables = Object.fromEntries(Object.entries(TABLES).map(([key, name]) => [key, readListedTable(dir, name, manifest, todo)])) as Record<keyof typeof TABLES, Row[]>;
-  return { profile, dir, manifest, ...tables, measurements: readMeasurements(profile, dir) };
+  const read = <N extends TableName>(name: N) => readListedTable(dir, name, manifest, todo);
+  return {
+    profile, dir, manifest,
+    runs: read('runs'), trajectory: read('trajectory'), f0: read('f0'), fits: read('fits'), lawBaselines: read('law_baselines'), slopes: read('slopes'),
+    measurements: readMeasurements(profile, dir),
+  };
 }
 
 /** Runs the reproduce command for a profile in a child process (resumes; skips finished work). */

@@ -2,6 +2,7 @@
 // trajectories and fitted law, and the verdict rows every closing section is built from.
 import { A0_BOUND } from '../experiments/aggregate';
 import type { Results } from '../experiments/results';
+import { isFitOk, type FitOkRow, type TrajectoryRow } from '../experiments/schema';
 import type { Finding } from '../experiments/profiles';
 import type { LawParams } from '../laws';
 import { convertTokens } from '../laws';
@@ -39,9 +40,9 @@ export function runsOf(results: Results, finding?: Finding): RunInfo[] {
   return results.measurements
     .filter((m) => !finding || m.run.findings.includes(finding))
     .map((m) => {
-      const first = m.trajectory[0] ?? {};
-      const d = num(first.d) ?? NaN;
-      const layers = num(first.layers) ?? NaN;
+      const first: TrajectoryRow | undefined = m.trajectory[0];
+      const d = first?.d ?? NaN;
+      const layers = first?.layers ?? NaN;
       const size = `${m.run.preset} (${fmtCount(m.params.nonEmbedding)})`;
       return {
         id: m.run.id, preset: m.run.preset, act: m.run.act, seed: m.run.seed, d, layers, dOverL: m.d_over_l,
@@ -52,23 +53,30 @@ export function runsOf(results: Results, finding?: Finding): RunInfo[] {
 }
 
 /** A run's trajectory rows of one method ('ppl-p-stable', 'cett', 'zero'), oldest first. */
-export function trajectoryOf(results: Results, runId: string, method = 'ppl-p-stable'): Row[] {
+export function trajectoryOf(results: Results, runId: string, method = 'ppl-p-stable'): (TrajectoryRow & { tokens: number })[] {
   return results.trajectory
-    .filter((r) => r.run === runId && r.method === method && num(r.tokens) !== null)
-    .sort((a, b) => (a.tokens as number) - (b.tokens as number));
+    .filter((r): r is TrajectoryRow & { tokens: number } => r.run === runId && r.method === method && num(r.tokens) !== null)
+    .sort((a, b) => a.tokens - b.tokens);
 }
 
-/** A fitted-law row as lib/laws reads it (the table's row, with its unit and bounds). */
-export type FitRow = LawParams & {
-  A0_lo: number | null; A0_hi: number | null; r2: number; rmse: number; mae: number; mse: number; D_min: number; D_max: number; n_used: number; n_dropped: number;
-  /** Absent in tables written before fits reported identification (then the A0-at-bound rule decides). */
-  limit_identified?: boolean; limit_bound_side?: 'upper' | 'lower' | null; limit_bound?: number | null; at_bound?: string; interval_at_bound?: string; warnings?: string;
+/**
+ * A fitted-law row of the fits table (lib/experiments/schema.ts). Tables written before fits
+ * reported identification lack limit_identified (then the A0-at-bound rule decides), and intervals
+ * that were NaN read back as null.
+ */
+export type FitRow = LawParams & Omit<FitOkRow, 'limit_identified' | 'A0_lo' | 'A0_hi'> & {
+  limit_identified?: boolean; A0_lo: number | null; A0_hi: number | null;
 };
 
 /** The law fitted to a run's series (default: the stabilised PPL-1% ratio), if the fit succeeded. */
 export function fitOf(results: Results, runId: string, series = 'ppl-1%-stable'): FitRow | undefined {
-  const f = results.fits.find((r) => r.run === runId && r.series === series && !r.error && num(r.A0) !== null);
-  return f as unknown as FitRow | undefined;
+  return results.fits.filter(isFitOk).find((r) => r.run === runId && r.series === series && num(r.A0) !== null);
+}
+
+/** Why a run's series could not be fitted, if it could not. */
+export function fitErrorOf(results: Results, runId: string, series = 'ppl-1%-stable'): string | undefined {
+  const f = results.fits.find((r) => r.run === runId && r.series === series);
+  return f && !isFitOk(f) ? f.error : undefined;
 }
 
 /**
@@ -111,7 +119,7 @@ export function usedInFit(fit: FitRow | undefined, tokens: number): boolean {
 }
 
 /** The last row of a run's trajectory of one method. */
-export function lastOf(results: Results, runId: string, method = 'ppl-p-stable'): Row | undefined {
+export function lastOf(results: Results, runId: string, method = 'ppl-p-stable'): (TrajectoryRow & { tokens: number }) | undefined {
   const t = trajectoryOf(results, runId, method);
   return t[t.length - 1];
 }

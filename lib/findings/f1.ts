@@ -5,7 +5,7 @@ import type { Results } from '../experiments/results';
 import { convertTokens, curveRows, linearised } from '../laws';
 import { lineChart, scatterChart, type TopLevelSpec } from '../plot';
 import { ACT_COLORS, FIT_SHAPES, sizeColors } from './colors';
-import { ACT_LABEL, fitIssue, fitOf, groupBy, identified, limitText, num, profileLine, Row, runsOf, RunInfo, trajectoryOf, usedInFit, Verdict, verdictTable } from './common';
+import { ACT_LABEL, fitErrorOf, fitIssue, fitOf, groupBy, identified, limitText, num, profileLine, Row, runsOf, RunInfo, trajectoryOf, usedInFit, Verdict, verdictTable } from './common';
 import { fmt, fmtCount, pct, round, withInterval } from './format';
 import { PAPER } from './paper';
 import { DIRECTION_WORD, trendOf } from './trend';
@@ -24,7 +24,7 @@ export function f1TrajectoryRows(results: Results): Row[] {
     return trajectoryOf(results, run.id).map((r) => ({
       model: run.label, size: run.size, act: ACT_LABEL[run.act], tokens: r.tokens, tokens_per_param: round(num(r.tokens_per_param), 3),
       activation_ratio: round(num(r.activation_ratio)), ppl_ratio: round(num(r.ppl_ratio), 4), cett: round(num(r.cett)), val_loss: round(num(r.val_loss)),
-      in_fit: usedInFit(fit, r.tokens as number) ? 'fitted' : 'left out of the fit', stage: r.stage ?? null,
+      in_fit: usedInFit(fit, r.tokens) ? 'fitted' : 'left out of the fit', stage: r.stage ?? null,
     }));
   });
 }
@@ -44,8 +44,8 @@ export function f1CurveRows(results: Results, n = 60): Row[] {
     const fit = fitOf(results, run.id);
     const traj = trajectoryOf(results, run.id);
     if (!fit || !traj.length) return [];
-    const from = (traj.find((r) => usedInFit(fit, r.tokens as number))?.tokens as number) ?? (traj[0].tokens as number);
-    const to = traj[traj.length - 1].tokens as number;
+    const from = traj.find((r) => usedInFit(fit, r.tokens))?.tokens ?? traj[0].tokens;
+    const to = traj[traj.length - 1].tokens;
     return curveRows(fit, { from, to, n, unit: 'tokens' }).map((c) => ({ model: run.label, size: run.size, act: ACT_LABEL[run.act], tokens: c.D, activation_ratio: c.A_fit }));
   });
 }
@@ -72,10 +72,10 @@ export function f1MethodSpec(results: Results): TopLevelSpec {
 export function f1FitRows(results: Results): Row[] {
   return f1Runs(results).map((run) => {
     const f = fitOf(results, run.id);
-    const err = results.fits.find((r) => r.run === run.id && r.series === 'ppl-1%-stable' && r.error);
+    const err = fitErrorOf(results, run.id);
     const ok = identified(f);
     return {
-      model: run.label, law: f ? (f.law === 'relu' ? 'exp(-c D^alpha + b) + A0' : '-c D^-alpha + A0') : `fit failed: ${err?.error ?? 'no fit'}`,
+      model: run.label, law: f ? (f.law === 'relu' ? 'exp(-c D^alpha + b) + A0' : '-c D^-alpha + A0') : `fit failed: ${err ?? 'no fit'}`,
       limit: f ? limitText(f) : 'no fit', A0: ok ? round(f?.A0) : null, A0_lo: ok ? round(f?.A0_lo) : null, A0_hi: ok ? round(f?.A0_hi) : null,
       alpha: round(f?.alpha), b: round(f?.b ?? null), c: round(f?.c),
       D_unit: f?.unit ?? null, r2: round(f?.r2), rmse: round(f?.rmse, 3), n_used: f?.n_used ?? null, n_dropped: f?.n_dropped ?? null,
@@ -90,7 +90,7 @@ export function f1LinearisedRows(results: Results): Row[] {
     const f = fitOf(results, run.id);
     // A fit at a bound linearises into a degenerate picture (b = 100 makes every point the same line): skip it.
     if (!f || !identified(f)) return [];
-    const pts = trajectoryOf(results, run.id).map((r) => ({ D: r.tokens as number, A: num(r.activation_ratio)! }));
+    const pts = trajectoryOf(results, run.id).map((r) => ({ D: r.tokens, A: num(r.activation_ratio)! }));
     const lin = linearised(f, pts, 'tokens');
     return lin.rows.map((r) => ({
       model: run.label, ln_D: round(r.lnD, 5), D_unit: lin.unit, y: round(r.y, 5), y_line: round(r.y_line, 5), y_label: lin.y_label,

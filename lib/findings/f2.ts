@@ -26,7 +26,7 @@ export function f2RunRows(results: Results): Row[] {
   return f2Runs(results).map((run) => {
     const f = fitOf(results, run.id);
     const fixed = results.trajectory.filter((r) => r.run === run.id && r.method === 'cett' && Math.abs((num(r.param) ?? NaN) - cett) < 1e-9)
-      .sort((a, b) => (a.tokens as number) - (b.tokens as number));
+      .sort((a, b) => (a.tokens ?? 0) - (b.tokens ?? 0));
     return {
       run: run.id, shape: run.preset, seed: run.seed, d: run.d, layers: run.layers, d_over_l: round(run.dOverL), params: run.params, tokens: run.tokens,
       // A limit the fit does not identify is no number to average or to fit a line through.
@@ -141,18 +141,20 @@ export function f2LimitSpec(results: Results): TopLevelSpec {
  */
 export function f2EqualLossRows(results: Results): { target_loss: number | null; rows: Row[] } {
   const runs = f2Runs(results);
-  const trajs = runs.map((run) => ({ run, t: trajectoryOf(results, run.id).filter((r) => num(r.val_loss) !== null && num(r.activation_ratio) !== null) }));
-  const mins = trajs.filter((x) => x.t.length).map((x) => Math.min(...x.t.map((r) => r.val_loss as number)));
+  const trajs = runs.map((run) => ({
+    run, t: trajectoryOf(results, run.id).filter((r): r is typeof r & { val_loss: number } => num(r.val_loss) !== null && num(r.activation_ratio) !== null),
+  }));
+  const mins = trajs.filter((x) => x.t.length).map((x) => Math.min(...x.t.map((r) => r.val_loss)));
   if (!mins.length) return { target_loss: null, rows: [] };
   const target = Math.max(...mins);
   const rows = trajs.filter((x) => x.t.length).map(({ run, t }) => {
-    const i = t.findIndex((r) => (r.val_loss as number) <= target);
+    const i = t.findIndex((r) => r.val_loss <= target);
     const b = t[i];
     const a = i > 0 ? t[i - 1] : null;
-    const w = a ? ((a.val_loss as number) - target) / ((a.val_loss as number) - (b.val_loss as number)) : 1;
-    const lerp = (k: string) => (a ? (a[k] as number) + w * ((b[k] as number) - (a[k] as number)) : (b[k] as number));
+    const w = a ? (a.val_loss - target) / (a.val_loss - b.val_loss) : 1;
+    const lerp = (k: 'activation_ratio') => (a ? a[k] + w * (b[k] - a[k]) : b[k]);
     return {
-      shape: run.preset, seed: run.seed, d_over_l: round(run.dOverL), target_loss: round(target), tokens_at_loss: Math.round(a ? Math.exp(Math.log(a.tokens as number) + w * (Math.log(b.tokens as number) - Math.log(a.tokens as number))) : (b.tokens as number)),
+      shape: run.preset, seed: run.seed, d_over_l: round(run.dOverL), target_loss: round(target), tokens_at_loss: Math.round(a ? Math.exp(Math.log(a.tokens) + w * (Math.log(b.tokens) - Math.log(a.tokens))) : b.tokens),
       ratio_at_loss: round(lerp('activation_ratio')), ratio_at_end: round(num(t[t.length - 1].activation_ratio)), censored: !a,
     };
   });

@@ -18,7 +18,7 @@ export function f3BySize(results: Results): Map<'relu' | 'silu', RunInfo[]> {
 
 /** The largest checkpoint (tokens) every given run has: a common amount of data. */
 export function commonTokens(results: Results, runs: RunInfo[]): number | null {
-  const sets = runs.map((r) => new Set(trajectoryOf(results, r.id).map((t) => t.tokens as number)));
+  const sets = runs.map((r) => new Set(trajectoryOf(results, r.id).map((t) => t.tokens)));
   if (!sets.length) return null;
   const common = [...sets[0]].filter((t) => sets.every((s) => s.has(t)));
   return common.length ? Math.max(...common) : null;

@@ -78,12 +78,12 @@ export function f3EqualTppRows(results: Results): Row[] {
   return [...f3BySize(results)].flatMap(([act, runs]) => runs.flatMap((run) => {
     const t = trajectoryOf(results, run.id).filter((r) => num(r.activation_ratio) !== null);
     if (t.length < 2) return [];
-    const tpp = t.map((r) => (r.tokens as number) / run.params);
+    const tpp = t.map((r) => r.tokens / run.params);
     return EQUAL_TPP.filter((x) => x >= tpp[0] && x <= tpp[tpp.length - 1]).map((x) => {
       const i = Math.max(1, tpp.findIndex((v) => v >= x));
       const w = (Math.log(x) - Math.log(tpp[i - 1])) / (Math.log(tpp[i]) - Math.log(tpp[i - 1]));
-      const a = t[i - 1].activation_ratio as number;
-      const b = t[i].activation_ratio as number;
+      const a = t[i - 1].activation_ratio;
+      const b = t[i].activation_ratio;
       const stage = [t[i - 1].stage, t[i].stage].includes('warmup') ? 'warmup' : 'stable';
       return { act: ACT_LABEL[act], size: run.size, params: run.params, tokens_per_param: x, tokens: Math.round(x * run.params), activation_ratio: round(a + w * (b - a)), stage };
     });
@@ -106,9 +106,9 @@ export function f3SlopeCurveRows(results: Results, n = 30): Row[] {
     const traj = trajectoryOf(results, run.id);
     // Only fits whose limit is identified: the slope of a fit at a bound is an artefact of the bound.
     if (!f || !identified(f) || traj.length < 2) return [];
-    const used = traj.filter((t) => usedInFit(f, t.tokens as number));
-    const from = (used[0]?.tokens as number) ?? (traj[0].tokens as number);
-    const to = traj[traj.length - 1].tokens as number;
+    const used = traj.filter((t) => usedInFit(f, t.tokens));
+    const from = used[0]?.tokens ?? traj[0].tokens;
+    const to = traj[traj.length - 1].tokens;
     return Array.from({ length: n }, (_, i) => {
       const D = Math.exp(Math.log(from) + ((Math.log(to) - Math.log(from)) * i) / (n - 1));
       const s = slopeAt(f, D, 'tokens'); // dA per token, at D tokens

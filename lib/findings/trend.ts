@@ -27,16 +27,16 @@ export interface Trend {
 export function trendOf(results: Results, runId: string, method = 'ppl-p-stable'): Trend {
   const fit = fitOf(results, runId);
   const all = trajectoryOf(results, runId, method);
-  const rows = fit ? all.filter((r) => usedInFit(fit, r.tokens as number)) : all;
-  const x = rows.map((r) => Math.log(r.tokens as number));
+  const rows = fit ? all.filter((r) => usedInFit(fit, r.tokens)) : all;
+  const x = rows.map((r) => Math.log(r.tokens));
   const y = rows.map((r) => num(r.activation_ratio) ?? NaN);
   const line = lineWithSe(x, y);
   const first = rows[0];
   const last = rows[rows.length - 1];
   return {
     method, n: rows.length,
-    first_tokens: first ? (first.tokens as number) : null, first_ratio: first ? num(first.activation_ratio) : null,
-    last_tokens: last ? (last.tokens as number) : null, last_ratio: last ? num(last.activation_ratio) : null,
+    first_tokens: first ? first.tokens : null, first_ratio: first ? num(first.activation_ratio) : null,
+    last_tokens: last ? last.tokens : null, last_ratio: last ? num(last.activation_ratio) : null,
     per_doubling: line.slope * Math.LN2, per_doubling_ci95: line.ci95 * Math.LN2,
     direction: line.significant ? (line.slope < 0 ? -1 : 1) : 0,
   };

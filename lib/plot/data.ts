@@ -11,7 +11,8 @@ export interface DataFrameLike {
   readonly values: readonly unknown[];
 }
 
-export type DataInput = readonly Row[] | DataFrameLike;
+/** Rows of any shape (typed tables such as lib/experiments/schema.ts's included) or a DataFrame. */
+export type DataInput = readonly object[] | DataFrameLike;
 
 export function isDataFrameLike(x: unknown): x is DataFrameLike {
   if (x === null || typeof x !== 'object' || Array.isArray(x)) return false;

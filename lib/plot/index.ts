@@ -5,3 +5,4 @@ export * from './specs';
 export * from './render';
 export * from './table';
 export * from './notebook';
+export * from './frame';

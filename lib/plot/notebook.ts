@@ -6,6 +6,9 @@
 // the module cache of the running kernel, so it works whichever tslab copy started it.
 // Outside a kernel, show() and showTable() print a text form. Both return nothing, so that as the
 // last expression of a cell they add no echo; figureBundle()/tableBundle() give what they send.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { DataInput } from './data';
 import { pngSize, renderSvg, svgToPng } from './render';
@@ -87,11 +90,40 @@ export async function figureBundle(spec: TopLevelSpec, o: ShowOptions = {}): Pro
  * (JupyterLab) and the static image everywhere else, in one output. `await` it in the cell.
  */
 export async function show(spec: TopLevelSpec, o: ShowOptions = {}): Promise<void> {
+  const dir = process.env.SPARSING_FIGURES_DIR;
+  if (dir) {
+    const { data } = figureFileBundle(await renderSvg(spec), titleOf(spec), dir, o.scale ?? 1.5);
+    if (!displayBundle(data)) process.stdout.write(`${data['text/plain']}\n`);
+    return;
+  }
   // SPARSING_STATIC_FIGURES=1 (set by scripts/run-notebooks.sh for the committed notebooks): the PNG
   // alone, at 1.5x, not the Vega-Lite JSON that repeats every data point; keeps notebooks small.
   if (process.env.SPARSING_STATIC_FIGURES === '1') o = { staticOnly: true, scale: 1.5, ...o };
   const { data, metadata } = await figureBundle(spec, o);
   if (!displayBundle(data, metadata)) process.stdout.write(`${data['text/plain']}\n`);
+}
+
+function titleOf(spec: TopLevelSpec): string {
+  const t = (spec as { title?: unknown }).title;
+  return typeof t === 'string' ? t : typeof (t as { text?: unknown })?.text === 'string' ? (t as { text: string }).text : 'figure';
+}
+
+/**
+ * SPARSING_FIGURES_DIR (set by scripts/run-notebooks.sh for the committed notebooks): the figure is
+ * written there as a PNG named by its title and content, and the notebook shows it by a link
+ * relative to the folder the executed notebook is written to (SPARSING_FIGURES_LINK_FROM, else the
+ * kernel's folder, which is the notebook's), so committed notebooks stay small.
+ */
+export function figureFileBundle(svg: string, title: string, dir: string, scale = 1.5): { data: MimeBundle; file: string } {
+  const png = svgToPng(svg, { scale });
+  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'figure';
+  const file = path.join(dir, `${slug}-${createHash('sha256').update(png).digest('hex').slice(0, 10)}.png`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, png);
+  const { width } = pngSize(png);
+  const rel = path.relative(process.env.SPARSING_FIGURES_LINK_FROM ?? process.cwd(), file).split(path.sep).join('/');
+  const alt = title.replace(/[[\]]/g, '');
+  return { file, data: { 'text/html': `<img src="${rel}" alt="${alt.replace(/"/g, '&quot;')}" width="${Math.round(width / scale)}">`, 'text/markdown': `![${alt}](${rel})`, 'text/plain': `<figure: ${rel}>` } };
 }
 
 /** The MIME bundle showTable() sends: an HTML table and its plain-text form. */

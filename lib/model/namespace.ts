@@ -1,0 +1,5 @@
+// What lib/index.ts exposes as `sl.model`.
+export * from './config';
+export { Model } from './model';
+export type { ForwardOptions, ForwardResult, LayerCapture, LayerSparsifier } from './model';
+export { PRESETS, presetConfig, presetNames, fixedParamShape } from './presets';

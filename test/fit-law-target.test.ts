@@ -2,24 +2,16 @@
 // one-line refusals (exit 2) when the limit is not identified or the target lies beyond it.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fitLawCommand } from '../lib/cli/fit-law';
 import { PUBLISHED_FITS, lawValue, rngFor, tokensAtRatio } from '../lib/laws';
+import { startCommand } from './helpers';
 
-const ext = path.extname(__filename);
-const CLI = path.join(__dirname, '..', 'lib', 'cli', `fit-law${ext}`);
-const NODE_ARGS = ext === '.ts' ? ['--import', 'tsx', CLI] : [CLI];
-const ROOT = ext === '.ts' ? path.join(__dirname, '..') : path.join(__dirname, '..', '..');
-
+/** The compiled command under `npm test`, the TypeScript source under tsx (test/helpers). */
 function spawnCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+  return startCommand('fit-law', args).done;
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fit-law-target-'));

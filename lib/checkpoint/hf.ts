@@ -22,9 +22,17 @@ export function fromHFConfig(j: Record<string, unknown>, where = 'config.json'):
   return hubConfig(j, where);
 }
 
-function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+/** [rows, cols] row-major -> [cols, rows], in cache-sized tiles (a 1B model has 1e9 entries to move). */
+export function transposeTiled(src: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(src.length);
+  const B = 64;
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(rows, r0 + B);
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const c1 = Math.min(cols, c0 + B);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = src[r * cols + c];
+    }
+  }
   return out;
 }
 
@@ -40,7 +48,7 @@ export function saveCheckpoint(model: Model, dir: string, metadata: Record<strin
     const w = weights.get(spec.name)!;
     if (spec.transposedInHF) {
       const [inDim, outDim] = spec.shape;
-      tensors.set(spec.name, { data: transpose2d(w, inDim, outDim), shape: [outDim, inDim] });
+      tensors.set(spec.name, { data: transposeTiled(w, inDim, outDim), shape: [outDim, inDim] });
     } else {
       tensors.set(spec.name, { data: w, shape: spec.shape });
     }
@@ -49,9 +57,10 @@ export function saveCheckpoint(model: Model, dir: string, metadata: Record<strin
   writeFileAtomic(path.join(dir, CONFIG_FILE), JSON.stringify(toHFConfig(model.config), null, 2) + '\n');
 }
 
-export function readCheckpointConfig(dir: string): ModelConfig {
+/** config.json of a checkpoint (ours or a downloaded model's: `what` names it in the error). */
+export function readCheckpointConfig(dir: string, what = 'checkpoint directory'): ModelConfig {
   const file = path.join(dir, CONFIG_FILE);
-  if (!fs.existsSync(file)) throw new UserError(`no ${CONFIG_FILE} in ${dir}: not a checkpoint directory`);
+  if (!fs.existsSync(file)) throw new UserError(`no ${CONFIG_FILE} in ${dir}: not a ${what}`);
   let j: Record<string, unknown>;
   try {
     j = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -74,7 +83,7 @@ export function readCheckpointWeights(dir: string, config: ModelConfig): Map<str
     }
     const expected = spec.transposedInHF ? [spec.shape[1], spec.shape[0]] : spec.shape;
     if (t.shape.join(',') !== expected.join(',')) throw new UserError(`${file}: tensor '${spec.name}' has shape [${t.shape}], config expects [${expected}]`);
-    out.set(spec.name, spec.transposedInHF ? transpose2d(t.data, expected[0], expected[1]) : t.data);
+    out.set(spec.name, spec.transposedInHF ? transposeTiled(t.data, expected[0], expected[1]) : t.data);
   }
   return out;
 }

@@ -2,45 +2,25 @@
 // safetensors in F32/F16/BF16) into our Model, one tensor at a time: names and shapes are checked
 // against the headers first, then each tensor is read, decoded, transposed and handed to the model
 // before the next is read, so peak memory is the float32 model plus one tensor.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelConfig } from '../model/config';
 import { Model } from '../model/model';
 import { paramSpecs, ParamSpec } from '../model/params';
 import { UserError } from '../util/errors';
-import { hubConfig } from './config';
+import { readCheckpointConfig, transposeTiled } from '../checkpoint/hf';
 import { WeightFiles } from './shards';
 
-export const CONFIG_FILE = 'config.json';
+export { CONFIG_FILE } from '../checkpoint/hf';
 
 /** Tensors a checkpoint may carry that the model does not use. */
 const HARMLESS = /(^|\.)rotary_emb\.inv_freq$|^lm_head\.weight$/;
 
 export function readHubConfig(dir: string): ModelConfig {
-  const file = path.join(dir, CONFIG_FILE);
-  if (!fs.existsSync(file)) throw new UserError(`no ${CONFIG_FILE} in ${dir}: not a model directory`);
-  let j: Record<string, unknown>;
-  try {
-    j = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    throw new UserError(`${file} is not valid JSON`);
-  }
-  return hubConfig(j, file);
+  return readCheckpointConfig(dir, 'model directory');
 }
 
-/** [rows, cols] row-major -> [cols, rows], in cache-sized tiles (a 1B model has 1e9 entries to move). */
-export function transposeTiled(src: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(src.length);
-  const B = 64;
-  for (let r0 = 0; r0 < rows; r0 += B) {
-    const r1 = Math.min(rows, r0 + B);
-    for (let c0 = 0; c0 < cols; c0 += B) {
-      const c1 = Math.min(cols, c0 + B);
-      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = src[r * cols + c];
-    }
-  }
-  return out;
-}
+/** Re-exported: the tiled transpose lives with the checkpoint format. */
+export { transposeTiled };
 
 function hfShape(spec: ParamSpec): number[] {
   return spec.transposedInHF ? [spec.shape[1], spec.shape[0]] : spec.shape;

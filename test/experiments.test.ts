@@ -74,6 +74,9 @@ test('reproduce: an interrupted sweep resumes without redoing finished runs, and
   for (const run of manifest.runs) for (const k of ['commit', 'backend', 'date']) assert.ok(run.provenance[k], `${run.id} lacks ${k}`);
   const trajectory = fs.readFileSync(path.join(results, 'trajectory.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(trajectory.every((row) => row.activation_ratio >= 0 && row.activation_ratio <= 1));
+  // Every stabilised point carries its sampling error (F1's error bars): positive and small against the ratio.
+  const stable = trajectory.filter((row) => row.method === 'ppl-p-stable');
+  assert.ok(stable.length > 0 && stable.every((row) => row.activation_ratio_se > 0 && row.activation_ratio_se < 0.2), 'activation_ratio_se on every ppl-p-stable row');
 
   // A third call finds everything done and recomputes nothing.
   const again = runCommand('reproduce', ['--profile', 'smoke'], env);

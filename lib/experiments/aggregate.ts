@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { compareBaselines, fitLaw, slopeRows } from '../laws';
 import { writeFileAtomic } from '../util/atomic';
 import { damaged, readJsonChecked, Shape } from '../util/checked-read';
-import { provenance } from '../util/provenance';
+import { provenance } from '../backend/provenance';
 import { writeTable } from '../util/tables';
 import { RunMeasurement } from './measure-run';
 import { MANIFEST_FILE, measureFile, resultsDir, runDir } from './paths';

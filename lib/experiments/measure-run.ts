@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { backendName, initBackend } from '../backend/select';
 import { loadCheckpoint } from '../checkpoint/hf';
 import { evalSet, evalSetForDomain, loadCorpus } from '../data';
+import { hasExactZeros } from '../model/activations';
 import { paramCounts } from '../model/config';
 import { presetConfig } from '../model/presets';
 import {
@@ -82,8 +83,8 @@ export async function measureRunIfMissing(profile: Profile, spec: RunSpec, quiet
     return { ...runFields(row.tokens), ...row, val_loss: meta?.val_loss ?? null, stage: meta?.stage ?? null };
   });
 
-  // 2. Per checkpoint: ReLU's zero count and dead neurons (active on under 0.1% of tokens).
-  if (spec.act === 'relu') {
+  // 2. Per checkpoint: the zero count (ReLU-like activations, with exact zeros) and dead neurons (active on under 0.1% of tokens).
+  if (hasExactZeros(spec.act)) {
     refs.forEach((ref, i) => {
       const model = loadCheckpoint(ref.dir);
       const pz = activationPatterns(model, set, { method: 'zero' });

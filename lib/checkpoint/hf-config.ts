@@ -7,7 +7,7 @@
 // Its config class defaults are scale_emb 1, scale_depth 1, dim_model_base 1, tie_word_embeddings
 // true; LLaMA's default is an untied head.
 import { ModelConfig, validateConfig } from '../model/config';
-import { ACTIVATIONS, activationFromHF } from '../model/activations';
+import { ACTIVATION_NAMES, ACTIVATIONS, activationDef, activationFromHF } from '../model/activations';
 import { UserError } from '../util/errors';
 
 export const SUPPORTED_MODEL_TYPES = ['llama', 'minicpm'] as const;
@@ -51,7 +51,7 @@ export function hubConfig(j: Json, where = 'config.json'): ModelConfig {
   const hfAct = j.hidden_act ?? (type === 'minicpm' ? 'silu' : undefined);
   if (hfAct === undefined) throw new UserError(`${where}: missing key 'hidden_act'`);
   const act = activationFromHF(hfAct);
-  if (!act) throw new UserError(`${where}: hidden_act '${String(hfAct)}' is not supported (use relu, silu or fatrelu)`);
+  if (!act) throw new UserError(`${where}: hidden_act '${String(hfAct)}' is not supported (use ${ACTIVATION_NAMES.map((a) => ACTIVATIONS[a].hfName).join(', ')})`);
   const heads = num(j, 'num_attention_heads', where);
   const layers = num(j, 'num_hidden_layers', where);
   const d = num(j, 'hidden_size', where);
@@ -71,7 +71,7 @@ export function hubConfig(j: Json, where = 'config.json'): ModelConfig {
   const tied = j.tie_word_embeddings === undefined ? type === 'minicpm' : j.tie_word_embeddings;
   if (typeof tied !== 'boolean') throw new UserError(`${where}: tie_word_embeddings must be true or false`);
   if (!tied) c.tiedHead = false;
-  if (act === 'fatrelu') {
+  if (activationDef(act).threshold) {
     // ProSparse / MiniCPM-S configs carry FATReLU's threshold as hidden_act_param.
     c.actThreshold = num(j, 'hidden_act_param', where, 0);
   }
@@ -110,7 +110,7 @@ export function toHubConfig(c: ModelConfig): Json {
     mlp_bias: false,
     torch_dtype: 'float32',
   };
-  if (c.act === 'fatrelu') base.hidden_act_param = c.actThreshold ?? 0;
+  if (activationDef(c.act).threshold) base.hidden_act_param = c.actThreshold ?? 0;
   if (!isMiniCPM(c)) return { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...base };
   const residual = c.residualScale ?? 1;
   const logit = c.logitScale ?? 1;

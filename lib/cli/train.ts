@@ -5,13 +5,16 @@
 // batched model; each is written to its own ordinary run directory, <out>-s<seed>.
 import * as path from 'node:path';
 import { presetConfig, presetNames } from '../model/presets';
-import { Activation } from '../model/config';
+import { ACTIVATION_NAMES, activationDef, type Activation } from '../model/activations';
 import { trainReplicas, TRAIN_DEFAULTS, TrainOptions } from '../train/trainer';
 import { REBUILDABLE } from '../checkpoint/run-dir';
 import { numberFlag, parseCli } from '../util/args';
 import { runCli, UserError } from '../util/errors';
 
-const USAGE = `usage: train --preset NAME [--act relu|silu] --tokens N [--out DIR] [--seed N] [--replicas R [--seeds A,B,...]] [--batch N] [--seq-len N]
+// No --act-threshold flag: activations that read a threshold (fatrelu) are for hub checkpoints only.
+const TRAINABLE: Activation[] = ACTIVATION_NAMES.filter((a) => !activationDef(a).threshold);
+
+const USAGE = `usage: train --preset NAME [--act ${TRAINABLE.join('|')}] --tokens N [--out DIR] [--seed N] [--replicas R [--seeds A,B,...]] [--batch N] [--seq-len N]
              [--lr X] [--warmup STEPS] [--decay FRACTION] [--eval-tokens N] [--ckpt-first TOKENS] [--ckpt-factor X] [--quiet]
              [--rebuild FILE[,FILE]]  rebuild damaged run files from what is intact (${REBUILDABLE.join(', ')}); the damaged file is kept aside
 presets: ${presetNames().join(', ')}`;
@@ -25,7 +28,7 @@ runCli(async () => {
   }, USAGE);
   if (values.help) { process.stdout.write(USAGE + '\n'); return; }
   if (!values.preset) throw new UserError(`--preset is required\n${USAGE}`);
-  if (values.act !== 'relu' && values.act !== 'silu') throw new UserError(`--act must be relu or silu, got '${values.act}'`);
+  if (!(TRAINABLE as string[]).includes(values.act ?? '')) throw new UserError(`--act must be ${TRAINABLE.join(' or ')}, got '${values.act}'`);
   const tokens = numberFlag('tokens', values.tokens);
   if (tokens === undefined) throw new UserError(`--tokens is required\n${USAGE}`);
   const model = presetConfig(values.preset, values.act as Activation);

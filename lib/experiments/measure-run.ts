@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { backendName, initBackend } from '../backend/select';
 import { loadCheckpoint } from '../checkpoint/hf';
 import { evalSet, evalSetForDomain, loadCorpus } from '../data';
+import { hasExactZeros } from '../model/activations';
 import { paramCounts } from '../model/config';
 import { presetConfig } from '../model/presets';
 import {
@@ -95,7 +96,7 @@ export async function measureRunIfMissing(profile: Profile, spec: RunSpec, quiet
       const ps = activationPatterns(model, set, { method: 'ppl-p-stable', param: m.p, thresholds: th, norms: model.downProjNorms() });
       stableRow.activation_ratio_se = clusteredMeanSe(ps.tokenRatio, spec.seqLen).se;
     }
-    if (spec.act === 'relu') {
+    if (hasExactZeros(spec.act)) {
       const pz = activationPatterns(model, set, { method: 'zero' });
       trajectory.push({
         ...runFields(ref.tokens), method: 'zero', param: null, param_name: '', checkpoint: name, tokens: ref.tokens, eval_tokens: set.rows * set.context, backend: backendName(),
@@ -104,7 +105,7 @@ export async function measureRunIfMissing(profile: Profile, spec: RunSpec, quiet
       });
     }
     model.dispose();
-    progress.update(0.6 + 0.1 * (i + 1) / refs.length, spec.act === 'relu' ? 'ratio error and zero count' : 'ratio error');
+    progress.update(0.6 + 0.1 * (i + 1) / refs.length, hasExactZeros(spec.act) ? 'ratio error and zero count' : 'ratio error');
   });
 
   // 3. The final checkpoint: F0 trade-off curves, and the activation patterns.

@@ -2,11 +2,24 @@
 // SiLU always orange; sizes and shapes take the other colours of the Tableau-10 set, in order of their
 // parameter count, so no size is ever drawn in an activation's colour.
 import type { Results } from '../experiments/results';
+import { ACTIVATION_NAMES, ACTIVATIONS } from '../model/activations';
 import { runsOf } from './common';
+import { isPaperAct } from './paper';
 
-export const ACT_COLORS = { domain: ['ReLU', 'SiLU'], range: ['#4c78a8', '#f58518'] };
+/**
+ * The activation colour scale (colours from lib/model/activations.ts): the paper's two activations
+ * always, so every legend lists both, and any other activation the results have runs of.
+ */
+export function actColors(results?: Results): { domain: string[]; range: string[] } {
+  const present = new Set<string>(results ? runsOf(results).map((r) => r.act) : []);
+  const acts = ACTIVATION_NAMES.filter((a) => isPaperAct(a) || present.has(a));
+  return { domain: acts.map((a) => ACTIVATIONS[a].label), range: acts.map((a) => ACTIVATIONS[a].color) };
+}
 
-const SIZE_RANGE = ['#54a24b', '#e45756', '#b279a2', '#9d755d', '#72b7b2', '#eeca3b', '#ff9da6', '#bab0ac', '#1b9e77', '#7570b3'];
+/** The paper's two activations: ReLU blue, SiLU orange. */
+export const ACT_COLORS = actColors();
+
+export const SIZE_RANGE = ['#54a24b', '#e45756', '#b279a2', '#9d755d', '#72b7b2', '#eeca3b', '#ff9da6', '#bab0ac', '#1b9e77', '#7570b3'];
 
 /** Every size label of the profile ("d64-l2 (131k)"), smallest first, each with its fixed colour. */
 export function sizeColors(results: Results): { domain: string[]; range: string[] } {

@@ -5,19 +5,34 @@ import type { Results } from '../experiments/results';
 import { isFitOk, type FitOkRow, type TrajectoryRow } from '../experiments/schema';
 import type { Finding } from '../experiments/profiles';
 import type { LawParams } from '../laws';
-import { convertTokens } from '../laws';
+import { convertTokens, lawForAct, lawNameForAct, type ActivationLaw } from '../laws';
+import { ACTIVATION_NAMES, activationLabel, ACTIVATIONS, type Activation } from '../model/activations';
 import { fmt, fmtCount, withInterval } from './format';
 
-import type { Row } from '../plot';
+import type { Row, TopLevelSpec } from '../plot';
 export type { Row };
 
-export const ACT_LABEL: Record<string, string> = { relu: 'ReLU', silu: 'SiLU' };
+/** Display name of every activation ("ReLU"), from the activation registry. */
+export const ACT_LABEL = Object.fromEntries(ACTIVATION_NAMES.map((a) => [a, ACTIVATIONS[a].label])) as Record<Activation, string>;
+
+/** The law of each activation in words (the forms are in lib/laws/forms.ts). */
+export const LAW_WORDS: Record<ActivationLaw, string> = { relu: 'logspace power law', silu: 'power law' };
+
+/** Which way an activation's law moves with data: ReLU's falls toward its limit, SiLU's rises. */
+export function lawTrend(act: Activation): 'falls' | 'rises' {
+  return lawForAct(act).direction === 'decreasing' ? 'falls' : 'rises';
+}
+
+/** The paper's law of an activation in words: "decreasing logspace power law". */
+export function lawDescription(act: Activation): string {
+  return `${lawForAct(act).direction} ${LAW_WORDS[lawNameForAct(act)]}`;
+}
 
 /** What the findings need to know about one training run. */
 export interface RunInfo {
   id: string;
   preset: string;
-  act: 'relu' | 'silu';
+  act: Activation;
   seed: number;
   d: number;
   layers: number;
@@ -46,7 +61,7 @@ export function runsOf(results: Results, finding?: Finding): RunInfo[] {
       const size = `${m.run.preset} (${fmtCount(m.params.nonEmbedding)})`;
       return {
         id: m.run.id, preset: m.run.preset, act: m.run.act, seed: m.run.seed, d, layers, dOverL: m.d_over_l,
-        params: m.params.nonEmbedding, tokens: m.run.tokens, findings: m.run.findings, size, label: `${ACT_LABEL[m.run.act] ?? m.run.act} ${size}`,
+        params: m.params.nonEmbedding, tokens: m.run.tokens, findings: m.run.findings, size, label: `${activationLabel(m.run.act)} ${size}`,
       } as RunInfo;
     })
     .sort((a, b) => a.params - b.params || a.act.localeCompare(b.act) || a.seed - b.seed || a.id.localeCompare(b.id));
@@ -167,7 +182,27 @@ export function profileLine(results: Results): string {
 /** The runs as table rows (what a notebook shows first: which models it is about). */
 export function runRows(runs: readonly RunInfo[]): Row[] {
   return runs.map((r) => ({
-    model: r.label, act: ACT_LABEL[r.act] ?? r.act, d: r.d, layers: r.layers, d_over_l: Number(r.dOverL.toPrecision(3)), non_embedding_params: r.params,
+    model: r.label, act: activationLabel(r.act), d: r.d, layers: r.layers, d_over_l: Number(r.dOverL.toPrecision(3)), non_embedding_params: r.params,
     training_tokens: r.tokens, tokens_per_param: Number((r.tokens / r.params).toPrecision(3)), seed: r.seed,
   }));
+}
+
+export interface NamedFigure { name: string; spec: TopLevelSpec }
+
+/**
+ * One finding of the paper (or one analysis of it with its own notebook section): where its runs come
+ * from, its figures, its verdicts and its closing narrative. registry.ts lists them all.
+ */
+export interface FindingDef {
+  /** Unique key, and the prefix of its figures' names in lower case ('F1-early' -> 'f1-early-...'). */
+  id: string;
+  /** The paper's finding it belongs to: its verdicts carry this tag, as do the profile runs it needs (lib/experiments/profiles.ts). */
+  tag: Finding;
+  title: string;
+  /** The notebook that shows it. */
+  notebook: string;
+  runs(results: Results): RunInfo[];
+  figures(results: Results): NamedFigure[];
+  verdicts(results: Results): Verdict[];
+  narrative(results: Results): string;
 }

@@ -3,18 +3,25 @@
 // needs to stay within 1+p of the dense perplexity; PPL-1% against the zero count; PPL-1/5/10%.
 import type { Results } from '../experiments/results';
 import { lineChart, scatterChart, type TopLevelSpec } from '../plot';
-import { ACT_COLORS } from './colors';
-import { ACT_LABEL, num, profileLine, Row, runsOf, RunInfo, Verdict, verdictTable } from './common';
+import { actColors } from './colors';
+import { BASELINE_METHODS, BASELINES } from '../metrics/baseline-rules';
+import { hasExactZeros } from '../model/activations';
+import { ACT_LABEL, num, profileLine, Row, runsOf, RunInfo, Verdict, verdictTable, type FindingDef } from './common';
 import { fmt, pct, round } from './format';
 import { PAPER } from './paper';
 import { crossingFromRight } from './stats';
 
-/** Display names; CETT and the PPL-p% points lie on one curve (PPL-p% only picks a CETT on it). */
+/** Display names; CETT and the PPL-p% points lie on one curve (PPL-p% only picks a CETT on it). Baselines: lib/metrics/baseline-rules.ts. */
 export const METHOD_LABEL: Record<string, string> = {
-  cett: 'CETT (PPL-p%)', 'ppl-p': 'CETT (PPL-p%)', zero: 'zero count', fat: 'FAT-eps',
-  'topk-token': 'top-k per token', 'topk-layer': 'top-k per layer', quantile: 'quantile threshold',
+  cett: 'CETT (PPL-p%)', 'ppl-p': 'CETT (PPL-p%)',
+  ...Object.fromEntries(BASELINE_METHODS.map((m) => [m, BASELINES[m].label])),
 };
 const CETT = METHOD_LABEL.cett;
+
+/** The display name of a method ('fat' -> 'FAT-eps'); an unknown one as it is. */
+export function methodLabel(method: unknown): string {
+  return METHOD_LABEL[String(method)] ?? String(method);
+}
 /** PPL ratios above this are left off the trade-off plot (they squash the interesting range near 1). */
 export const F0_PLOT_MAX_PPL = 1.3;
 
@@ -26,19 +33,22 @@ export function f0Runs(results: Results): RunInfo[] {
 /** Every F0 measurement: one row per model x method x knob value. */
 export function f0TradeoffRows(results: Results): Row[] {
   return f0Runs(results).flatMap((run) => results.f0.filter((r) => r.run === run.id).map((r) => ({
-    model: run.label, act: ACT_LABEL[run.act], method: METHOD_LABEL[String(r.method)] ?? String(r.method),
+    model: run.label, act: ACT_LABEL[run.act], method: methodLabel(r.method),
     knob: r.param_name ? `${r.param_name} = ${fmt(num(r.param), 3)}` : '',
     activation_ratio: round(num(r.activation_ratio)), ppl_ratio: round(num(r.ppl_ratio), 5), ppl_ratio_se: round(num(r.ppl_ratio_se), 3),
     cett: round(num(r.cett)),
   }))).sort((a, b) => String(a.model).localeCompare(String(b.model)) || String(a.method).localeCompare(String(b.method)) || (num(a.activation_ratio) ?? 0) - (num(b.activation_ratio) ?? 0));
 }
 
+/** Colours and markers by position: CETT first, then the baselines in registry order (a new baseline takes the next pair). */
+const METHOD_COLORS = ['#222222', '#d62728', '#8c564b', '#17becf', '#bcbd22', '#e377c2', '#9467bd', '#7f7f7f', '#ff7f0e'];
+const METHOD_SHAPES = ['circle', 'diamond', 'square', 'triangle-up', 'triangle-down', 'cross', 'triangle-left', 'triangle-right', 'wedge'];
+
 /** Fixed colours and markers per method (none of them an activation's or a size's colour). */
-export const METHOD_STYLE = {
-  domain: [METHOD_LABEL.cett, METHOD_LABEL.zero, METHOD_LABEL.fat, METHOD_LABEL['topk-token'], METHOD_LABEL['topk-layer'], METHOD_LABEL.quantile],
-  colors: ['#222222', '#d62728', '#8c564b', '#17becf', '#bcbd22', '#e377c2'],
-  shapes: ['circle', 'diamond', 'square', 'triangle-up', 'triangle-down', 'cross'],
-};
+export const METHOD_STYLE = (() => {
+  const domain = [CETT, ...BASELINE_METHODS.map((m) => METHOD_LABEL[m])];
+  return { domain, colors: domain.map((_, i) => METHOD_COLORS[i % METHOD_COLORS.length]), shapes: domain.map((_, i) => METHOD_SHAPES[i % METHOD_SHAPES.length]) };
+})();
 
 /** The trade-off plot: points per knob value, each method's curve through them, and the 1+p target as a reference line. */
 export function f0TradeoffSpec(results: Results, p = 0.01): TopLevelSpec {
@@ -78,9 +88,9 @@ export function f0MatchedRows(results: Results, p = 0.01): MatchedRow[] {
   const out: MatchedRow[] = [];
   for (const run of f0Runs(results)) {
     const rows = results.f0.filter((r) => r.run === run.id);
-    const methods = [...new Set(rows.map((r) => METHOD_LABEL[String(r.method)] ?? String(r.method)))];
+    const methods = [...new Set(rows.map((r) => methodLabel(r.method)))];
     const mine: MatchedRow[] = methods.map((method) => {
-      const pts = rows.filter((r) => (METHOD_LABEL[String(r.method)] ?? String(r.method)) === method)
+      const pts = rows.filter((r) => methodLabel(r.method) === method)
         .map((r) => ({ x: num(r.activation_ratio) ?? NaN, y: num(r.ppl_ratio) ?? NaN, se: num(r.ppl_ratio_se) ?? 0 }));
       const densest = pts.length ? Math.max(...pts.map((q) => q.x)) : null;
       const c = crossingFromRight(pts, 1 + p);
@@ -134,9 +144,9 @@ export function f0CettStanding(results: Results, p = 0.01): CettStanding[] {
   });
 }
 
-/** ReLU models: the PPL-1% activation ratio against the plain zero count, and the relative cut. */
+/** ReLU models (activations with exact zeros): the PPL-1% activation ratio against the plain zero count, and the relative cut. */
 export function f0ZeroRows(results: Results, p = 0.01): Row[] {
-  return f0Runs(results).filter((r) => r.act === 'relu').flatMap((run) => {
+  return f0Runs(results).filter((r) => hasExactZeros(r.act)).flatMap((run) => {
     const rows = results.f0.filter((r) => r.run === run.id);
     const zero = rows.find((r) => r.method === 'zero');
     const ppl = rows.find((r) => r.method === 'ppl-p' && Math.abs((num(r.param) ?? NaN) - p) < 1e-9);
@@ -167,7 +177,7 @@ export function f0LevelSpec(results: Results): TopLevelSpec {
   // PPL-1%, 5%, 10% in the order of p (as strings, "PPL-10%" would sort before "PPL-5%").
   const order = [...new Map(rows.map((r) => [r.level as string, num(r.p) ?? 0])).entries()].sort((a, b) => a[1] - b[1]).map(([l]) => l);
   return lineChart(rows, {
-    x: 'level', xType: 'ordinal', xSort: order, y: 'activation_ratio', color: 'act', colorTitle: 'activation', colorScale: ACT_COLORS, strokeDash: 'size', yZero: true,
+    x: 'level', xType: 'ordinal', xSort: order, y: 'activation_ratio', color: 'act', colorTitle: 'activation', colorScale: actColors(results), strokeDash: 'size', yZero: true,
     title: 'Activation ratio at PPL-1%, 5% and 10%', xTitle: 'tolerated PPL increase', yTitle: 'activation ratio', tooltip: ['cett', 'ppl_ratio'],
   });
 }
@@ -231,8 +241,8 @@ export function f0Narrative(results: Results, p = 0.01): string {
       `(interval ${pct(c.activation_ratio_lo)} to ${pct(c.activation_ratio_hi)})${o ? `; the best other method, ${o.method}, keeps ${pct(o.activation_ratio)}${o.censored ? ' (or less: all its points were below the target)' : ''}` : ''}.${un} CETT is ${how}.`);
   }
   const knobs = (pred: (m: string) => boolean) => {
-    const counts = runs.flatMap((run) => [...new Set(results.f0.filter((r) => r.run === run.id).map((r) => METHOD_LABEL[String(r.method)] ?? String(r.method)))]
-      .filter(pred).map((m) => results.f0.filter((r) => r.run === run.id && (METHOD_LABEL[String(r.method)] ?? String(r.method)) === m).length));
+    const counts = runs.flatMap((run) => [...new Set(results.f0.filter((r) => r.run === run.id).map((r) => methodLabel(r.method)))]
+      .filter(pred).map((m) => results.f0.filter((r) => r.run === run.id && methodLabel(r.method) === m).length));
     return counts.length ? `${Math.min(...counts)}${Math.max(...counts) !== Math.min(...counts) ? `-${Math.max(...counts)}` : ''}` : '0';
   };
   parts.push(`- Each crossing is interpolated linearly between measured knob values (${knobs((m) => m === CETT)} for CETT, ${knobs((m) => m !== CETT && m !== METHOD_LABEL.zero)} for each other rule). ` +
@@ -265,3 +275,8 @@ export function f0Figures(results: Results): { name: string; spec: TopLevelSpec 
     { name: 'f0-ppl-levels', spec: f0LevelSpec(results) },
   ];
 }
+
+export const F0_FINDING: FindingDef = {
+  id: 'F0', tag: 'F0', title: 'F0: how to measure activation sparsity', notebook: 'notebooks/01-f0-metric.ipynb',
+  runs: f0Runs, figures: f0Figures, verdicts: (r) => f0Verdicts(r), narrative: (r) => f0Narrative(r),
+};

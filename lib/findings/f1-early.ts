@@ -5,7 +5,7 @@
 import type { Results } from '../experiments/results';
 import { earlyPredictions, type EarlyPrediction } from '../laws';
 import { scatterChart, type TopLevelSpec } from '../plot';
-import { ACT_LABEL, num, profileLine, Row, runsOf, RunInfo, trajectoryOf, Verdict, verdictTable } from './common';
+import { ACT_LABEL, num, profileLine, Row, runsOf, RunInfo, trajectoryOf, Verdict, verdictTable, type FindingDef } from './common';
 import { fmt, pct, round, withInterval } from './format';
 
 export const EARLY_FRACTIONS = [0.25, 0.5];
@@ -135,3 +135,8 @@ export function f1EarlyNarrative(results: Results): string {
 export function f1EarlyFigures(results: Results): { name: string; spec: TopLevelSpec }[] {
   return earlyRunPredictions(results).some((p) => p.status === 'ok') ? [{ name: 'f1-early-prediction', spec: f1EarlySpec(results) }] : [];
 }
+
+export const F1_EARLY_FINDING: FindingDef = {
+  id: 'F1-early', tag: 'F1', title: 'F1: early prediction', notebook: 'notebooks/02-f1-activation-vs-data.ipynb',
+  runs: (r) => runsOf(r), figures: f1EarlyFigures, verdicts: (r) => [f1EarlyVerdict(r)], narrative: f1EarlyNarrative,
+};

@@ -2,12 +2,16 @@
 // SiLU models of the same shapes, the paper's two laws fitted to it (with linearised diagnostics and
 // the log/sigmoid baselines), the loss curves side by side, and the dead-neuron ratio (ReLU).
 import type { Results } from '../experiments/results';
-import { convertTokens, curveRows, linearised } from '../laws';
+import { convertTokens, curveRows, lawNameForAct, linearised } from '../laws';
 import { lineChart, scatterChart, type TopLevelSpec } from '../plot';
-import { ACT_COLORS, FIT_SHAPES, sizeColors } from './colors';
-import { ACT_LABEL, fitErrorOf, fitIssue, fitOf, groupBy, identified, limitText, num, profileLine, Row, runsOf, RunInfo, trajectoryOf, usedInFit, Verdict, verdictTable } from './common';
+import { hasExactZeros, isActivationLaw } from '../model/activations';
+import { actColors, FIT_SHAPES, sizeColors } from './colors';
+import {
+  ACT_LABEL, fitErrorOf, fitIssue, fitOf, groupBy, identified, lawDescription, lawTrend, LAW_WORDS, limitText, num, profileLine, Row, runsOf, RunInfo,
+  trajectoryOf, usedInFit, Verdict, verdictTable, type FindingDef,
+} from './common';
 import { fmt, fmtCount, pct, round, withInterval } from './format';
-import { PAPER } from './paper';
+import { PAPER, PAPER_ACTS, PAPER_BY_ACT, isPaperAct, type PaperAct } from './paper';
 import { DIRECTION_WORD, trendOf } from './trend';
 
 /** Final losses within this relative difference count as "comparable" (the paper's word). */
@@ -60,7 +64,7 @@ export function f1TrajectorySpec(results: Results): TopLevelSpec {
   const rows = f1TrajectoryRows(results);
   const withError = rows.some((r) => r.ratio_lo !== null);
   return scatterChart(rows, {
-    x: 'tokens', y: 'activation_ratio', color: 'act', colorTitle: 'activation', colorScale: ACT_COLORS, shape: 'in_fit', shapeTitle: 'checkpoint', shapeScale: FIT_SHAPES, logX: true,
+    x: 'tokens', y: 'activation_ratio', color: 'act', colorTitle: 'activation', colorScale: actColors(results), shape: 'in_fit', shapeTitle: 'checkpoint', shapeScale: FIT_SHAPES, logX: true,
     fit: { data: f1CurveRows(results) }, facet: { field: 'size', columns: 2, title: 'model shape (non-embedding parameters)' },
     ...(withError ? { errorBars: { lower: 'ratio_lo', upper: 'ratio_hi' } } : {}),
     title: `Stabilised PPL-1% activation ratio against training data, with the fitted laws (dashed); ${withError ? 'bars: 95% sampling interval of each checkpoint (evaluation rows)' : 'per-checkpoint measurement error not measured'}`,
@@ -122,7 +126,7 @@ export function f1LinearisedSpec(results: Results): TopLevelSpec {
 export function f1BaselineRows(results: Results): Row[] {
   const runs = new Map(f1Runs(results).map((r) => [r.id, r]));
   return results.lawBaselines.filter((r) => runs.has(String(r.run)) && r.series === 'ppl-1%-stable').map((r) => ({
-    model: runs.get(String(r.run))!.label, form: r.law === 'relu' || r.law === 'silu' ? `law (${r.law})` : String(r.law), formula: r.formula,
+    model: runs.get(String(r.run))!.label, form: isActivationLaw(r.law) ? `law (${r.law})` : String(r.law), formula: r.formula,
     n_params: r.n_params, mae: round(num(r.mae), 3), mse: round(num(r.mse), 3), r2: round(num(r.r2), 4), rank_mse: r.rank_mse,
     aicc: round(num(r.aicc), 4), rank_aicc: r.rank_aicc ?? null, limit: round(num(r.limit)),
   }));
@@ -134,14 +138,14 @@ export function f1LossRows(results: Results): Row[] {
 
 export function f1LossSpec(results: Results): TopLevelSpec {
   return lineChart(f1LossRows(results), {
-    x: 'tokens', y: 'val_loss', color: 'act', colorTitle: 'activation', colorScale: ACT_COLORS, logX: true, facet: { field: 'size', columns: 2, title: 'model shape' },
+    x: 'tokens', y: 'val_loss', color: 'act', colorTitle: 'activation', colorScale: actColors(results), logX: true, facet: { field: 'size', columns: 2, title: 'model shape' },
     title: 'Validation loss per checkpoint: ReLU and SiLU side by side', xTitle: 'training tokens', yTitle: 'validation loss (nats per byte)',
   });
 }
 
-/** ReLU: the fraction of neurons active on under 0.1% of tokens (zero count), per checkpoint. */
+/** ReLU (activations with exact zeros): the fraction of neurons active on under 0.1% of tokens (zero count), per checkpoint. */
 export function f1DeadRows(results: Results, finding: 'F1' | 'F3' = 'F1'): Row[] {
-  return runsOf(results, finding).filter((r) => r.act === 'relu').flatMap((run) => trajectoryOf(results, run.id, 'zero').map((r) => ({
+  return runsOf(results, finding).filter((r) => hasExactZeros(r.act)).flatMap((run) => trajectoryOf(results, run.id, 'zero').map((r) => ({
     model: run.label, size: run.size, tokens: r.tokens, dead_ratio: round(num(r.dead_ratio)), zero_count_ratio: round(num(r.activation_ratio)),
   })));
 }
@@ -162,7 +166,7 @@ export function f1TrendRows(results: Results): Row[] {
       model: run.label, rule: method === 'cett' ? `CETT ${fmt(results.profile.measure.fixedCett)}` : 'PPL-1% (stabilised)', checkpoints: t.n,
       from_tokens: t.first_tokens, from_ratio: round(t.first_ratio), to_tokens: t.last_tokens, to_ratio: round(t.last_ratio),
       change_per_doubling: round(t.per_doubling, 3), ci95: round(t.per_doubling_ci95, 2), trend: DIRECTION_WORD[t.direction],
-      paper_direction: run.act === 'relu' ? 'falls' : 'rises',
+      paper_direction: lawTrend(run.act),
     };
   }));
 }
@@ -182,15 +186,15 @@ function finalLoss(results: Results, runId: string): number | null {
   return num(t[t.length - 1]?.val_loss);
 }
 
-function trendVerdict(results: Results, act: 'relu' | 'silu'): Verdict {
+function trendVerdict(results: Results, act: PaperAct): Verdict {
   const runs = f1Runs(results).filter((r) => r.act === act);
   const ts = runs.map((r) => ({ r, t: trendOf(results, r.id) }));
-  const want = act === 'relu' ? -1 : 1;
+  const want = lawTrend(act) === 'falls' ? -1 : 1;
   const ok = ts.filter((x) => x.t.direction === want).length;
   const wrong = ts.filter((x) => x.t.direction === -want).length;
   return {
-    finding: 'F1', claim: `${ACT_LABEL[act]}'s activation ratio ${act === 'relu' ? 'falls' : 'rises'} as training data grows`,
-    paper: act === 'relu' ? 'decreasing logspace power law' : 'increasing power law',
+    finding: 'F1', claim: `${ACT_LABEL[act]}'s activation ratio ${lawTrend(act)} as training data grows`,
+    paper: lawDescription(act),
     ours: ts.length ? ts.map((x) => `${x.r.size}: ${fmt(x.t.first_ratio)} -> ${fmt(x.t.last_ratio)} (${x.t.per_doubling >= 0 ? '+' : ''}${fmt(x.t.per_doubling, 2)} +- ${fmt(x.t.per_doubling_ci95, 2)} per doubling)`).join('; ') : 'no runs',
     verdict: !ts.length ? 'not measured' : ok === ts.length ? 'agrees' : wrong === ts.length ? 'disagrees' : ok > 0 ? 'partly' : 'inconclusive',
     rule: 'slope of the stabilised ratio against ln(tokens) over the fitted checkpoints; a trend counts when its 95% interval excludes zero',
@@ -198,27 +202,28 @@ function trendVerdict(results: Results, act: 'relu' | 'silu'): Verdict {
 }
 
 export function f1Verdicts(results: Results): Verdict[] {
-  const vs: Verdict[] = [trendVerdict(results, 'relu'), trendVerdict(results, 'silu')];
+  const vs: Verdict[] = PAPER_ACTS.map((act) => trendVerdict(results, act));
   const ps = pairs(results);
   const lastOf = (id: string) => { const t = trajectoryOf(results, id); return num(t[t.length - 1]?.activation_ratio); };
   const sparser = ps.filter((p) => (lastOf(p.relu.id) ?? 1) < (lastOf(p.silu.id) ?? 0)).length;
   vs.push({
-    finding: 'F1', claim: 'ReLU ends far sparser than SiLU', paper: `A0 ${pct(PAPER.reluLimitRange[0], 2)}-${pct(PAPER.reluLimitRange[1], 2)} (ReLU) vs ${pct(PAPER.siluLimitRange[0], 3)}-${pct(PAPER.siluLimitRange[1], 3)} (SiLU)`,
+    finding: 'F1', claim: 'ReLU ends far sparser than SiLU', paper: `A0 ${pct(PAPER_BY_ACT.relu.limitRange[0], 2)}-${pct(PAPER_BY_ACT.relu.limitRange[1], 2)} (ReLU) vs ${pct(PAPER_BY_ACT.silu.limitRange[0], 3)}-${pct(PAPER_BY_ACT.silu.limitRange[1], 3)} (SiLU)`,
     ours: ps.length ? ps.map((p) => `${p.size}: ${pct(lastOf(p.relu.id))} vs ${pct(lastOf(p.silu.id))}`).join('; ') : 'no ReLU/SiLU pair',
     verdict: !ps.length ? 'not measured' : sparser === ps.length ? 'agrees' : sparser === 0 ? 'disagrees' : 'partly',
     rule: 'last stabilised ratio of ReLU below that of SiLU at the same shape',
   });
-  const limits = f1Runs(results).map((r) => ({ r, f: fitOf(results, r.id) })).filter((x) => x.f);
+  // Only the activations the paper reports a limit for.
+  const limits = f1Runs(results).filter((r) => isPaperAct(r.act)).map((r) => ({ r, f: fitOf(results, r.id) })).filter((x) => x.f);
   const reliable = limits.filter((x) => !fitIssue(x.f));
   const inRange = (x: { r: RunInfo; f: ReturnType<typeof fitOf> }) => {
-    const [lo, hi] = x.r.act === 'relu' ? PAPER.reluLimitRange : PAPER.siluLimitRange;
+    const [lo, hi] = PAPER_BY_ACT[x.r.act as PaperAct].limitRange;
     const a = x.f!.A0_lo ?? x.f!.A0;
     const b = x.f!.A0_hi ?? x.f!.A0;
     return a <= hi && b >= lo;
   };
   const nIn = reliable.filter(inRange).length;
   vs.push({
-    finding: 'F1', claim: 'limit activation ratios (A0)', paper: `ReLU ${pct(PAPER.reluLimitRange[0], 2)}-${pct(PAPER.reluLimitRange[1], 2)}, SiLU ${pct(PAPER.siluLimitRange[0], 3)}-${pct(PAPER.siluLimitRange[1], 3)} (0.1B-1.2B)`,
+    finding: 'F1', claim: 'limit activation ratios (A0)', paper: `ReLU ${pct(PAPER_BY_ACT.relu.limitRange[0], 2)}-${pct(PAPER_BY_ACT.relu.limitRange[1], 2)}, SiLU ${pct(PAPER_BY_ACT.silu.limitRange[0], 3)}-${pct(PAPER_BY_ACT.silu.limitRange[1], 3)} (0.1B-1.2B)`,
     ours: limits.length ? limits.map((x) => `${x.r.label}: ${limitText(x.f)}`).join('; ') : 'no successful fit',
     verdict: !reliable.length ? (limits.length ? 'inconclusive' : 'not measured') : nIn === 0 ? 'disagrees' : nIn === limits.length ? 'agrees' : 'partly',
     rule: "A0's 95% profile-likelihood interval overlaps the paper's range for that activation; a limit not identified (a parameter or interval at a bound of the fit) or from a poor fit does not count, and its one-sided bound is shown instead",
@@ -242,7 +247,7 @@ export function f1Verdicts(results: Results): Verdict[] {
     verdict: !lossPairs.length ? 'not measured' : close === lossPairs.length ? 'agrees' : close === 0 ? 'disagrees' : 'partly',
     rule: `final validation losses within ${pct(COMPARABLE_LOSS, 2)} of each other`,
   });
-  const dead = f1Runs(results).filter((r) => r.act === 'relu').map((r) => {
+  const dead = f1Runs(results).filter((r) => hasExactZeros(r.act)).map((r) => {
     const z = trajectoryOf(results, r.id, 'zero');
     const t = trendOf(results, r.id);
     const fall = (t.first_ratio ?? NaN) - (t.last_ratio ?? NaN);
@@ -270,9 +275,9 @@ export function f1Narrative(results: Results): string {
     const dropped = all.length - t.n;
     parts.push(`- ${run.label}: the stabilised PPL-1% ratio ${DIRECTION_WORD[t.direction]}: ${pct(t.first_ratio)} at ${fmtCount(t.first_tokens)} tokens to ${pct(t.last_ratio)} at ${fmtCount(t.last_tokens)} ` +
       `(${t.per_doubling >= 0 ? '+' : ''}${fmt(t.per_doubling, 2)} +- ${fmt(t.per_doubling_ci95, 2)} per doubling of data)` +
-      `${dropped > 0 ? `, leaving out ${dropped} early checkpoint${dropped === 1 ? '' : 's'} before the ${run.act === 'relu' ? 'peak' : 'dip'}` : ''}. ` +
+      `${dropped > 0 ? `, leaving out ${dropped} early checkpoint${dropped === 1 ? '' : 's'} before the ${lawTrend(run.act) === 'falls' ? 'peak' : 'dip'}` : ''}. ` +
       `At the fixed CETT ${fmt(results.profile.measure.fixedCett)} it ${DIRECTION_WORD[c.direction]} (${pct(c.first_ratio)} to ${pct(c.last_ratio)}). ` +
-      (!f ? 'The law could not be fitted.' : `The ${run.act === 'relu' ? 'logspace power law' : 'power law'} fits with R^2 ${fmt(f.r2, 3)}; ` +
+      (!f ? 'The law could not be fitted.' : `The ${LAW_WORDS[lawNameForAct(run.act)]} fits with R^2 ${fmt(f.r2, 3)}; ` +
         (fitIssue(f) ? `its limit is ${limitText(f)}: ${fitIssue(f)}.` : `limit A0 = ${limitText(f)}.`)));
   }
   const sat = results.runs.filter((r) => r.saturated === true && runs.some((x) => x.id === r.run));
@@ -317,3 +322,8 @@ export function f1Figures(results: Results): { name: string; spec: TopLevelSpec 
     { name: 'f1-dead-neurons', spec: f1DeadSpec(results) },
   ];
 }
+
+export const F1_FINDING: FindingDef = {
+  id: 'F1', tag: 'F1', title: 'F1: activation ratio against training data', notebook: 'notebooks/02-f1-activation-vs-data.ipynb',
+  runs: f1Runs, figures: f1Figures, verdicts: f1Verdicts, narrative: f1Narrative,
+};

@@ -7,7 +7,7 @@ import type { Results } from '../experiments/results';
 import { comparePiecewise, type PiecewiseRow } from '../laws';
 import { sampleCurve, scatterChart, type TopLevelSpec } from '../plot';
 import { sizeColors } from './colors';
-import { fitOf, groupBy, identified, lastOf, limitText, num, profileLine, Row, runsOf, RunInfo, trajectoryOf, Verdict, verdictTable } from './common';
+import { fitOf, groupBy, identified, lastOf, limitText, num, profileLine, Row, runsOf, RunInfo, trajectoryOf, Verdict, verdictTable, type FindingDef } from './common';
 import { fmt, fmtCount, pct, round, withInterval } from './format';
 import { PAPER } from './paper';
 import { lineWithSe, mean, sd, tCritical95 } from './stats';
@@ -306,3 +306,8 @@ export function f2Figures(results: Results): { name: string; spec: TopLevelSpec 
     { name: 'f2-loss-vs-width-depth', spec: f2LossSpec(results) },
   ];
 }
+
+export const F2_FINDING: FindingDef = {
+  id: 'F2', tag: 'F2', title: 'F2: width against depth', notebook: 'notebooks/03-f2-width-depth.ipynb',
+  runs: f2Runs, figures: f2Figures, verdicts: f2Verdicts, narrative: f2Narrative,
+};

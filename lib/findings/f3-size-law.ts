@@ -7,20 +7,20 @@ import type { Results } from '../experiments/results';
 import { fitSizeLaw, sizeInsensitiveFrom, sizeLawValue, PUBLISHED_FITS, type SizeLawFit, type SizePoint } from '../laws';
 import { sampleCurve, scatterChart, type TopLevelSpec } from '../plot';
 import { ACT_COLORS } from './colors';
-import { ACT_LABEL, fitOf, identified, num, profileLine, Row, runsOf, Verdict, verdictTable } from './common';
+import { ACT_LABEL, fitOf, identified, num, profileLine, Row, runsOf, Verdict, verdictTable, type FindingDef } from './common';
 import { fmt, fmtCount, round, withInterval } from './format';
-import { PAPER, PAPER_SHAPES, paperNonEmbedding } from './paper';
+import { PAPER, PAPER_ACTS, PAPER_BY_ACT, PAPER_SHAPES, paperNonEmbedding, type PaperAct } from './paper';
 
-type Act = 'relu' | 'silu';
-const ACTS: Act[] = ['relu', 'silu'];
+type Act = PaperAct;
+const ACTS = PAPER_ACTS;
 
 /** The paper's limits as (N, A0) points, N computed from its shapes. */
 export function paperSizePoints(act: Act): { scale: string; N: number; A0: number }[] {
   return PAPER_SHAPES.map((s) => ({ scale: s.scale, N: paperNonEmbedding(s), A0: PUBLISHED_FITS.find((f) => f.act === act && f.scale === s.scale)!.A0 }));
 }
 
-function paperRange(act: Act): [number, number] {
-  return act === 'relu' ? PAPER.reluLimitRange : PAPER.siluLimitRange;
+function paperRange(act: Act): readonly [number, number] {
+  return PAPER_BY_ACT[act].limitRange;
 }
 
 /** One point per F3 run (all seeds): its limit with interval when identified, else its one-sided bound. */
@@ -207,3 +207,8 @@ function median(v: number[]): number {
 export function f3SizeLawFigures(results: Results): { name: string; spec: TopLevelSpec }[] {
   return runsOf(results, 'F3').length ? [{ name: 'f3-size-law', spec: f3SizeLawSpec(results) }] : [];
 }
+
+export const F3_SIZE_LAW_FINDING: FindingDef = {
+  id: 'F3-size-law', tag: 'F3', title: 'F3: the limit extrapolated in size', notebook: 'notebooks/04-f3-scale.ipynb',
+  runs: (r) => runsOf(r, 'F3'), figures: f3SizeLawFigures, verdicts: f3SizeLawVerdicts, narrative: f3SizeLawNarrative,
+};

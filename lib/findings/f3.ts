@@ -5,14 +5,16 @@
 import type { Results } from '../experiments/results';
 import { convergenceRow, slopeAt } from '../laws';
 import { lineChart, scatterChart, type TopLevelSpec } from '../plot';
-import { ACT_COLORS, sizeColors } from './colors';
-import { ACT_LABEL, fitIssue, fitOf, identified, lastOf, limitText, num, profileLine, Row, runsOf, RunInfo, trajectoryOf, usedInFit, Verdict, verdictTable } from './common';
+import { actColors, sizeColors } from './colors';
+import {
+  ACT_LABEL, fitIssue, fitOf, identified, lastOf, limitText, num, profileLine, Row, runsOf, RunInfo, trajectoryOf, usedInFit, Verdict, verdictTable, type FindingDef,
+} from './common';
 import { f3VocabularyStats } from './f3-vocab';
 import { f1DeadRows, f1DeadSpec } from './f1';
 import { commonTokens, f3BySize, f3Runs } from './f3-runs';
 import { f3PatternFigures, f3PatternNarrative, f3PatternVerdicts } from './f3-patterns';
 import { fmt, fmtCount, pct, round, withInterval } from './format';
-import { PAPER } from './paper';
+import { PAPER, PAPER_ACTS, PAPER_BY_ACT, type PaperAct } from './paper';
 
 /** Absolute distance to the limit used for "data needed to converge" (1 point of activation ratio). */
 export const CONVERGENCE_EPS = 0.01;
@@ -54,12 +56,12 @@ export function f3LimitSpec(results: Results): TopLevelSpec {
   ]).filter((r) => r.value !== null);
   // The paper's limits at 0.1B and 1.2B, drawn across our size range as dashed reference lines.
   const xs = rows.map((r) => r.params as number);
-  const paper = xs.length ? (['relu', 'silu'] as const).flatMap((act) => {
-    const p = act === 'relu' ? PAPER.f3Relu : PAPER.f3Silu;
+  const paper = xs.length ? PAPER_ACTS.flatMap((act) => {
+    const p = PAPER_BY_ACT[act].limitBySize;
     return [['0.1B', p.from], ['1.2B', p.to]].flatMap(([scale, v]) => [Math.min(...xs), Math.max(...xs)].map((x) => ({ act: ACT_LABEL[act], params: x, value: v, line: `paper ${ACT_LABEL[act]} ${scale}` })));
   }) : [];
   return scatterChart(rows, {
-    x: 'params', y: 'value', color: 'act', colorTitle: 'activation', colorScale: ACT_COLORS, shape: 'quantity', shapeTitle: 'quantity', shapeScale: F3_LIMIT_SHAPES,
+    x: 'params', y: 'value', color: 'act', colorTitle: 'activation', colorScale: actColors(results), shape: 'quantity', shapeTitle: 'quantity', shapeScale: F3_LIMIT_SHAPES,
     logX: true, yZero: true, size: 45,
     ...(rows.some((r) => r.lo !== null) ? { errorBars: { lower: 'lo', upper: 'hi' } } : {}), ...(paper.length ? { fit: { data: paper, detail: 'line' } } : {}),
     title: `Activation ratio against model size, d/L fixed (A0 with its 95% profile interval where identified, else its one-sided bound; dashed: the paper's limits at ${PAPER.f3Scales[0]} and ${PAPER.f3Scales[1]})`,
@@ -190,10 +192,10 @@ export function f3ConvergenceRows(results: Results): Row[] {
   });
 }
 
-function flatVerdict(results: Results, act: 'relu' | 'silu'): Verdict {
+function flatVerdict(results: Results, act: PaperAct): Verdict {
   const runs = f3BySize(results).get(act) ?? [];
   const rows = f3LimitRows(results).filter((r) => r.act === ACT_LABEL[act]);
-  const paper = act === 'relu' ? PAPER.f3Relu : PAPER.f3Silu;
+  const paper = PAPER_BY_ACT[act].limitBySize;
   const paperRel = (paper.to - paper.from) / paper.from;
   const base: Verdict = {
     finding: 'F3', claim: `${ACT_LABEL[act]}'s limit changes little with size`, paper: `${pct(paper.from, 3)} (${PAPER.f3Scales[0]}) to ${pct(paper.to, 3)} (${PAPER.f3Scales[1]}): ${paperRel >= 0 ? '+' : ''}${pct(paperRel, 2)} relative`,
@@ -230,7 +232,7 @@ function flatVerdict(results: Results, act: 'relu' | 'silu'): Verdict {
 }
 
 export function f3Verdicts(results: Results): Verdict[] {
-  const vs: Verdict[] = [flatVerdict(results, 'relu'), flatVerdict(results, 'silu')];
+  const vs: Verdict[] = PAPER_ACTS.map((act) => flatVerdict(results, act));
   const all = f3ConvergencePairs(results);
   const pairs = all.filter((p) => p.smaller_is_flatter !== null);
   const yes = pairs.filter((p) => p.smaller_is_flatter).length;
@@ -320,3 +322,8 @@ export function f3Figures(results: Results): { name: string; spec: TopLevelSpec 
     { name: 'f3-dead-neurons', spec: f1DeadSpec(results, 'F3') },
   ];
 }
+
+export const F3_FINDING: FindingDef = {
+  id: 'F3', tag: 'F3', title: 'F3: model size', notebook: 'notebooks/04-f3-scale.ipynb',
+  runs: f3Runs, figures: f3Figures, verdicts: f3Verdicts, narrative: f3Narrative,
+};

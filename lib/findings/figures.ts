@@ -2,16 +2,13 @@
 // calls saveFindingFigures after aggregating, so the figures exist without opening a notebook).
 import * as path from 'node:path';
 import type { Results } from '../experiments/results';
-import { saveFigure, type SavedFigure, type TopLevelSpec } from '../plot';
-import { f0Figures } from './f0';
-import { f1Figures } from './f1';
-import { f2Figures } from './f2';
-import { f3Figures } from './f3';
+import { saveFigure, type SavedFigure } from '../plot';
+import type { NamedFigure } from './common';
+import { allFigures } from './registry';
 
-export interface NamedFigure { name: string; spec: TopLevelSpec }
-
+/** The figures of every finding in the registry (registry.ts). */
 export function findingFigures(results: Results): NamedFigure[] {
-  return [...f0Figures(results), ...f1Figures(results), ...f2Figures(results), ...f3Figures(results)];
+  return allFigures(results);
 }
 
 /** Writes <name>.vl.json, .svg and .png for every figure; returns what was written. */

@@ -18,3 +18,4 @@ export * from './quickstart';
 export * from './f3-vocab';
 export * from './f3-size-law';
 export * from './f1-early';
+export * from './registry';

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCheckpoint } from '../checkpoint/hf';
 import { evalSet, loadCorpus } from '../data';
-import type { Activation } from '../model/config';
+import { hasExactZeros, type Activation } from '../model/activations';
 import { paramCounts } from '../model/config';
 import { presetConfig } from '../model/presets';
 import { activationPatterns, calibrate, fixedCett, pplPSparsity, type SparsityRow } from '../metrics';
@@ -62,7 +62,7 @@ export function quickStartMeasure(runDir: string, o: { evalTokens?: number } = {
     const cal = calibrate(model, set, { name: path.basename(last.dir), tokens: last.tokens });
     const ppl1 = pplPSparsity(cal, 0.01).row;
     const sweep = SWEEP.map((c) => fixedCett(cal, c).row);
-    const zeroRatio = model.config.act === 'relu' ? activationPatterns(model, set, { method: 'zero' }).activationRatio : null;
+    const zeroRatio = hasExactZeros(model.config.act) ? activationPatterns(model, set, { method: 'zero' }).activationRatio : null;
     return {
       act: model.config.act, ppl1, sweep, zeroRatio, evalTokens: set.rows * set.context,
       checkpoints: cks.map((c) => ({ tokens: c.tokens, val_loss: round(c.val_loss) })),

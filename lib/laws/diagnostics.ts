@@ -4,6 +4,7 @@
 // Points off the line show where the law stops holding (warmup, or a bend the law cannot follow).
 import type { CurveInput } from './data';
 import type { LawFit } from './fit';
+import type { ActivationLaw } from './forms';
 import { pointsIn } from './fit';
 import { lawValue } from './predict';
 import { convertTokens, type TokenUnit } from './units';
@@ -19,7 +20,7 @@ export interface LinearisedRow {
 }
 
 export interface Linearised {
-  law: 'relu' | 'silu';
+  law: ActivationLaw;
   y_label: string;
   slope: number;
   intercept: number;

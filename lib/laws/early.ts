@@ -14,6 +14,7 @@ import { quantileSorted } from 'simple-statistics';
 import { UserError } from '../util/errors';
 import type { CurveInput, CurvePoint } from './data';
 import { fitLawDetailed, type FitOptions, type LawFitDetail } from './fit';
+import { FORMS, type ActivationLaw } from './forms';
 import { rngFor } from '../util/rng';
 
 export interface TokensToRatio {
@@ -29,7 +30,7 @@ export interface TokensToRatio {
 }
 
 /** D at which the law with parameters `p` equals `target`, or Infinity when it never does (target beyond the limit). */
-export function tokensAtRatio(law: 'relu' | 'silu', p: readonly number[], target: number): number {
+export function tokensAtRatio(law: ActivationLaw, p: readonly number[], target: number): number {
   if (law === 'relu') {
     // exp(-c D^alpha + b) + A0 = R  =>  D = ((b - ln(R - A0)) / c)^(1/alpha); falls toward A0 from above.
     const [A0, alpha, b, c] = p;
@@ -53,9 +54,10 @@ export function tokensToRatio(detail: LawFitDetail, target: number, level = 0.95
   if (!f.limit_identified) {
     throw new UserError(`cannot predict tokens to reach ${target}: the limit is not identified (the data support only A0 ${f.limit_bound_side === 'upper' ? '<=' : '>='} ${Number((f.limit_bound ?? NaN).toPrecision(4))})`);
   }
-  const beyond = f.law === 'relu' ? !(target > f.A0) : !(target < f.A0);
+  const falls = FORMS[f.law].direction === 'decreasing';
+  const beyond = falls ? !(target > f.A0) : !(target < f.A0);
   if (beyond) {
-    throw new UserError(`cannot predict tokens to reach ${target}: the ${f.law} law ${f.law === 'relu' ? 'falls' : 'rises'} toward its limit A0 = ${Number(f.A0.toPrecision(4))} and never gets ${f.law === 'relu' ? 'below' : 'above'} it`);
+    throw new UserError(`cannot predict tokens to reach ${target}: the ${f.law} law ${falls ? 'falls' : 'rises'} toward its limit A0 = ${Number(f.A0.toPrecision(4))} and never gets ${falls ? 'below' : 'above'} it`);
   }
   const D = tokensAtRatio(f.law, detail.params, target);
   const reps = detail.samples.map((p) => tokensAtRatio(f.law, p, target)).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);

@@ -2,7 +2,8 @@
 // warmup rule applied, several starts, fit error and per-parameter uncertainty, as one flat row.
 import { UserError } from '../util/errors';
 import { requirePoints, toPoints, type CurveInput, type CurvePoint } from './data';
-import { lawForAct, lawNameForAct, type Activation, type Form } from './forms';
+import { FORMS, lawNameForAct, type Activation, type ActivationLaw, type Form } from './forms';
+import { ACTIVATION_LAWS, isActivationLaw } from '../model/activations';
 import { identifyLimit } from './identify';
 import { fitMetrics, infoCriteria } from './metrics';
 import { fitForm } from './multistart';
@@ -12,8 +13,8 @@ import { splitWarmup, type WarmupRule } from './warmup';
 
 export interface FitOptions {
   act: Activation;
-  /** The form to fit; defaults to the activation's law (relu -> logspace power law, silu -> power law). */
-  law?: 'relu' | 'silu';
+  /** The form to fit; defaults to the activation's law (lib/model/activations.ts: relu and fatrelu -> logspace power law, silu -> power law). */
+  law?: ActivationLaw;
   /** Unit of D in the input points (default 'tokens'). */
   unit?: TokenUnit;
   /** Unit of D the parameters are reported in (default 'B', the paper's). */
@@ -36,7 +37,7 @@ export interface FitOptions {
  * number the data determine: read `limit_bound_side` / `limit_bound` (e.g. "A0 <= 0.27") instead.
  */
 export interface LawFit {
-  law: 'relu' | 'silu';
+  law: ActivationLaw;
   act: Activation;
   A0: number;
   A0_lo: number;
@@ -102,9 +103,9 @@ export interface LawFitDetail {
 }
 
 function checkOptions(opts: FitOptions): void {
-  if (opts.act !== 'relu' && opts.act !== 'silu') throw new UserError(`act must be relu or silu (got ${String(opts.act)})`);
-  if (opts.law !== undefined && opts.law !== 'relu' && opts.law !== 'silu') {
-    throw new UserError(`law must be relu or silu (got ${String(opts.law)})`);
+  lawNameForAct(opts.act); // a UserError for an unknown activation or one without a law
+  if (opts.law !== undefined && !isActivationLaw(opts.law)) {
+    throw new UserError(`law must be ${ACTIVATION_LAWS.join(' or ')} (got ${String(opts.law)})`);
   }
   for (const k of ['unit', 'reportUnit'] as const) {
     if (opts[k] !== undefined && !isTokenUnit(opts[k])) throw new UserError(`${k} must be tokens, M or B (got ${String(opts[k])})`);
@@ -125,7 +126,7 @@ export function fitLawDetailed(input: CurveInput, opts: FitOptions): LawFitDetai
   const unit = opts.unit ?? 'tokens';
   const reportUnit = opts.reportUnit ?? 'B';
   const law = opts.law ?? lawNameForAct(opts.act);
-  const form = lawForAct(law);
+  const form = FORMS[law];
   const m = form.params.length;
   const points = pointsIn(input, unit, reportUnit);
   requirePoints(points.length, m, `the ${law} law`);

@@ -4,7 +4,11 @@
 //
 // Forms work on D in any unit; the fitter normalises D internally and converts with `rescale`.
 
-export type LawName = 'relu' | 'silu' | 'log' | 'sigmoid';
+import { ACTIVATION_NAMES, activationDef, isActivation, type Activation, type ActivationLaw } from '../model/activations';
+import { UserError } from '../util/errors';
+
+/** The activation-data laws (named as in the activation registry) and the authors' two baselines. */
+export type LawName = ActivationLaw | 'log' | 'sigmoid';
 
 export interface Bounds {
   lower: number[];
@@ -183,15 +187,24 @@ export const FORMS: Readonly<Record<LawName, Form>> = {
   sigmoid: sigmoidForm,
 };
 
-export type { Activation } from '../model/config';
-import type { Activation } from '../model/config';
+export type { Activation, ActivationLaw } from '../model/activations';
 
-/** The law family of an activation: ReLU-like (relu, fatrelu) or SiLU. */
-export function lawNameForAct(act: Activation): 'relu' | 'silu' {
-  return act === 'silu' ? 'silu' : 'relu';
+/**
+ * The law an activation follows, by name, from the activation registry (lib/model/activations.ts):
+ * relu and fatrelu follow ReLU's law, silu SiLU's. A name outside the registry, or an activation
+ * registered without a law, is a UserError rather than a silent guess.
+ */
+export function lawNameForAct(act: Activation): ActivationLaw {
+  if (!isActivation(act)) throw new UserError(`unknown activation '${String(act)}' (known: ${ACTIVATION_NAMES.join(', ')})`);
+  const law = activationDef(act).law;
+  if (law === null) {
+    const known = ACTIVATION_NAMES.filter((a) => activationDef(a).law !== null).join(', ');
+    throw new UserError(`activation '${act}' has no activation-data law (laws are known for ${known})`);
+  }
+  return law;
 }
 
 /** The paper's law for an activation function. */
 export function lawForAct(act: Activation): Form {
-  return lawNameForAct(act) === 'relu' ? reluForm : siluForm;
+  return FORMS[lawNameForAct(act)];
 }

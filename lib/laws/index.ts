@@ -3,8 +3,8 @@ export { TOKEN_UNITS, TOKENS_PER_UNIT, convertTokens, convertTokensArray, conver
 export type { TokenUnit } from './units';
 export { toPoints, checkPoint } from './data';
 export type { CurvePoint, CurveInput } from './data';
-export { FORMS, reluForm, siluForm, logForm, sigmoidForm, lawForAct } from './forms';
-export type { Form, LawName, Activation } from './forms';
+export { FORMS, reluForm, siluForm, logForm, sigmoidForm, lawForAct, lawNameForAct } from './forms';
+export type { Form, LawName, Activation, ActivationLaw } from './forms';
 export { levenbergMarquardt } from './solver';
 export type { LmOptions, LmResult, LsProblem } from './solver';
 export { fitForm } from './multistart';

@@ -1,8 +1,11 @@
 // The paper's published fits (method.md section 3), as rows: numbers to compare against and to
 // generate test curves from, never to hard-code into a result. D is in billions of tokens.
 
+import type { ActivationLaw } from '../model/activations';
+
 export interface PublishedFit {
-  act: 'relu' | 'silu';
+  /** The paper's two activations, relu and silu, each with the law of its name. */
+  act: ActivationLaw;
   scale: string;
   A0: number;
   alpha: number;
@@ -12,7 +15,7 @@ export interface PublishedFit {
   unit: 'B';
 }
 
-const row = (act: 'relu' | 'silu', scale: string, alpha: number, b: number | null, c: number, A0: number): PublishedFit => ({
+const row = (act: ActivationLaw, scale: string, alpha: number, b: number | null, c: number, A0: number): PublishedFit => ({
   act,
   scale,
   A0,

@@ -7,7 +7,8 @@ import { activationPatterns, patternRows, PatternRule } from './patterns';
 import { calibrate, fixedCett, pplPSparsity, rowContext, SearchOptions, searchSteps } from './ppl-p';
 import { CHUNK_TOKENS } from '../model/pass';
 import { MetricSet } from './eval-set';
-import { baselineSweep } from './baselines';
+import { baselineSweep, baselineSweepSize } from './baselines';
+import { hasExactZeros } from '../model/activations';
 import { LayerRow, NeuronRow, PatternLayerRow, PatternRow, SearchRow, SparsityRow } from './rows';
 
 /** Logit entries per chunk (tokens x vocab): 256 MB of float32, so a 120k-token vocabulary still fits. */
@@ -54,7 +55,7 @@ export interface CheckpointMetrics {
 
 /** Number of onStep calls measureCheckpoint makes at most (for a progress bar). */
 export function checkpointSteps(opts: { tol: number; cetts: number; baselines: boolean; patterns: boolean }): number {
-  return 1 + searchSteps(opts.tol) + 2 + opts.cetts + (opts.baselines ? 21 : 0) + (opts.patterns ? 2 : 0);
+  return 1 + searchSteps(opts.tol) + 2 + opts.cetts + (opts.baselines ? baselineSweepSize() : 0) + (opts.patterns ? 2 : 0);
 }
 
 export function measureCheckpoint(model: Model, set: MetricSet, opts: CheckpointMetricsOptions): CheckpointMetrics {
@@ -84,7 +85,7 @@ export function measureCheckpoint(model: Model, set: MetricSet, opts: Checkpoint
   }
   if (opts.patterns) {
     const rules: PatternRule[] = [{ method: 'ppl-p', param: opts.p, thresholds: r.layers.map((l) => l.threshold ?? Infinity), norms: cal.norms }];
-    if (model.config.act !== 'silu') rules.unshift({ method: 'zero' }); // ReLU-like gates have exact zeros
+    if (hasExactZeros(model.config.act)) rules.unshift({ method: 'zero' });
     const ps = opts.patternSet ?? { set, name: 'all' };
     const pr = rules.map((rule) => patternRows(activationPatterns(model, ps.set, rule, { domain: ps.domain, rowsPerChunk: cal.rowsPerChunk }), rowContext(cal), ps.name));
     out.patterns = { summary: pr.map((x) => x.summary), layers: pr.flatMap((x) => x.layers), neurons: pr.flatMap((x) => x.neurons) };

@@ -16,8 +16,8 @@ export {
 } from './ppl-p';
 export { CheckpointRef, StabiliseOptions, StabilisedResult, runCheckpoints, stabilised, stabilisedRun } from './stabilise';
 export {
-  BaselineSpec, DEFAULT_FRACTIONS, DEFAULT_QUANTILES, SweepOptions, baselineSparsifiers, baselineSweep, measureBaseline, quantileThresholds,
-  sortedAbsGate, topKMask,
+  BASELINES, BASELINE_METHODS, BaselineDef, BaselineMethod, BaselineSpec, DEFAULT_FRACTIONS, DEFAULT_QUANTILES, SweepOptions, baselineInfo,
+  baselineSparsifiers, baselineSweep, baselineSweepSize, checkBaseline, isBaselineMethod, measureBaseline, quantileThresholds, sortedAbsGate, topKMask,
 } from './baselines';
 export { DEAD_FREQUENCY, PatternOptions, PatternRule, Patterns, activationPatterns, patternRows } from './patterns';
 export { CHUNK_ACTIVATIONS, CHUNK_LOGITS, CheckpointMetrics, CheckpointMetricsOptions, checkpointSteps, measureCheckpoint, rowsPerChunkFor } from './checkpoint';

@@ -6,6 +6,7 @@ import { UserError } from '../util/errors';
 import { forEachChunk } from '../model/pass';
 import { checkEvalSet, MetricSet } from './eval-set';
 import { baselineSparsifiers } from './baselines';
+import { checkBaseline, type BaselineSpec } from './baseline-rules';
 import { cettSparsifiers } from './cett';
 import { labelOf, MethodName, NeuronRow, PatternLayerRow, PatternRow } from './rows';
 import type { RowContext } from './ppl-p';
@@ -14,8 +15,7 @@ import type { RowContext } from './ppl-p';
 export const DEAD_FREQUENCY = 0.001;
 
 export type PatternRule =
-  | { method: 'zero' }                         // s_i != 0
-  | { method: 'fat'; eps: number }             // |s_i| >= eps
+  | Extract<BaselineSpec, { method: 'zero' | 'fat' }> // s_i != 0; |s_i| >= eps
   | { method: MethodName & ('cett' | 'ppl-p' | 'ppl-p-stable'); param: number; thresholds: number[]; norms: Float32Array[] }; // fround(|a_i| norm_i) >= t_l
 
 export interface PatternOptions {
@@ -58,13 +58,12 @@ function keepOf(rule: PatternRule, l: number, s: Float32Array, a: Float32Array, 
 export function activationPatterns(model: Model, set: MetricSet, rule: PatternRule, opts: PatternOptions = {}): Patterns {
   checkEvalSet(model, set);
   const { layers: L, dFF } = model.config;
-  if (rule.method === 'zero' && model.config.act !== 'relu') throw new UserError(`the zero count is for ReLU models only (this one uses ${model.config.act})`);
-  if (rule.method === 'fat' && !(rule.eps > 0)) throw new UserError(`FAT eps must be > 0, got ${rule.eps}`);
+  if (rule.method === 'zero' || rule.method === 'fat') checkBaseline(rule, model.config);
   if ('thresholds' in rule && (rule.thresholds.length !== L || rule.norms.length !== L)) throw new UserError(`pattern rule: need ${L} thresholds and norms`);
   const dom = opts.domain;
   if (dom !== undefined && !set.domain) throw new UserError('a domain restriction needs an evaluation set with per-token domains (from evalSet)');
   const sp = opts.sparse === false || rule.method === 'zero' ? undefined
-    : 'thresholds' in rule ? cettSparsifiers(rule.norms, rule.thresholds) : baselineSparsifiers({ method: 'fat', eps: rule.eps }, model);
+    : 'thresholds' in rule ? cettSparsifiers(rule.norms, rule.thresholds) : baselineSparsifiers(rule, model);
   const counts = Array.from({ length: L }, () => new Float64Array(dFF));
   const layerActive = new Float64Array(L);
   const tokenRatio: number[] = [];

@@ -3,17 +3,17 @@
 // unchanged). Each row names the method and its knob, the checkpoint, the evaluation size and the
 // backend, so rows from different runs can be concatenated and still be told apart. They are type
 // aliases (not interfaces) so that they fit Record<string, unknown> (lib/plot's Row) as they are.
+import { BASELINES, isBaselineMethod, type BaselineMethod } from './baseline-rules';
 
-export type MethodName =
-  | 'dense'       // no sparsification (reference)
-  | 'cett'        // CETT thresholds at a fixed CETT value (param = CETT)
-  | 'ppl-p'       // PPL-p% search on one checkpoint (param = p)
-  | 'ppl-p-stable' // fixed CETT from the stabilising strategy over a run's last k checkpoints (param = p)
-  | 'zero'        // ReLU zero count (no knob)
-  | 'fat'         // FAT-eps on |s| (param = eps)
-  | 'topk-token'  // top-k of each token's neurons by |s| (param = k, a fraction)
-  | 'topk-layer'  // top-k of all (token, neuron) pairs of a batch jointly, per layer (param = k)
-  | 'quantile';   // per-layer q-quantile of |s| on a calibration set (param = q, the target sparsity)
+/** The CETT methods and their knobs (the baselines and theirs are in baseline-rules.ts). */
+const CETT_KNOBS = {
+  dense: '',          // no sparsification (reference)
+  cett: 'cett',       // CETT thresholds at a fixed CETT value (param = CETT)
+  'ppl-p': 'p',       // PPL-p% search on one checkpoint (param = p)
+  'ppl-p-stable': 'p', // fixed CETT from the stabilising strategy over a run's last k checkpoints (param = p)
+} as const;
+
+export type MethodName = keyof typeof CETT_KNOBS | BaselineMethod;
 
 /** Where a measurement came from. */
 export type RowLabel = {
@@ -61,11 +61,9 @@ export type SearchRow = {
 export function labelOf(
   method: MethodName, param: number | null, ctx: { checkpoint: string; tokens: number | null; evalTokens: number; backend: string },
 ): RowLabel {
-  const names: Record<MethodName, string> = {
-    dense: '', cett: 'cett', 'ppl-p': 'p', 'ppl-p-stable': 'p', zero: '', fat: 'eps', 'topk-token': 'k', 'topk-layer': 'k', quantile: 'q',
-  };
+  const knob = isBaselineMethod(method) ? BASELINES[method].knob : CETT_KNOBS[method];
   return {
-    method, param, param_name: names[method], checkpoint: ctx.checkpoint, tokens: ctx.tokens, eval_tokens: ctx.evalTokens, backend: ctx.backend,
+    method, param, param_name: knob, checkpoint: ctx.checkpoint, tokens: ctx.tokens, eval_tokens: ctx.evalTokens, backend: ctx.backend,
   };
 }
 

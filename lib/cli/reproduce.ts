@@ -3,7 +3,7 @@
 // parallel child processes), then fit the laws and write the result tables and the findings'
 // figures under data/results/<profile>/. Finished work is never redone; an interrupted sweep
 // resumes. The work is lib/experiments/reproduce.ts; this parses the flags and saves the figures.
-//   node dist/lib/cli/reproduce.js --profile default [--jobs 2] [--shard i/n] [--only ID,...] [--aggregate-only] [--list] [--plan]
+//   node dist/lib/cli/reproduce.js --profile default [--jobs 2] [--shard i/n] [--only ID,...] [--aggregate-only [--partial]] [--resume-from-snapshot] [--list] [--plan]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getProfile, PROFILES } from '../experiments/profiles';
@@ -16,12 +16,12 @@ import { numberFlag, parseCli } from '../util/args';
 import { measureModelFrom, planProfile, planText, readSpeeds } from '../experiments/plan';
 import { runCli } from '../util/errors';
 
-const USAGE = `usage: reproduce [--profile ${Object.keys(PROFILES).join('|')}] [--jobs N] [--shard i/n] [--only ID,...] [--aggregate-only] [--list] [--plan]`;
+const USAGE = `usage: reproduce [--profile ${Object.keys(PROFILES).join('|')}] [--jobs N] [--shard i/n] [--only ID,...] [--aggregate-only [--partial]] [--resume-from-snapshot] [--list] [--plan]`;
 
 runCli(async () => {
   const { values } = parseCli(process.argv.slice(2), {
     profile: { type: 'string' }, jobs: { type: 'string' }, shard: { type: 'string' }, only: { type: 'string' },
-    'aggregate-only': { type: 'boolean' }, list: { type: 'boolean' }, plan: { type: 'boolean' }, help: { type: 'boolean' },
+    'aggregate-only': { type: 'boolean' }, partial: { type: 'boolean' }, 'resume-from-snapshot': { type: 'boolean' }, list: { type: 'boolean' }, plan: { type: 'boolean' }, help: { type: 'boolean' },
   }, USAGE);
   if (values.help) { process.stdout.write(USAGE + '\n'); return; }
   const profile = getProfile(values.profile ?? process.env.SPARSING_PROFILE ?? 'default');
@@ -40,7 +40,7 @@ runCli(async () => {
     return;
   }
   await reproduceProfile({
-    profile: profile.name, jobs: numberFlag('jobs', values.jobs), shard, only, aggregateOnly: values['aggregate-only'],
+    profile: profile.name, jobs: numberFlag('jobs', values.jobs), shard, only, aggregateOnly: values['aggregate-only'], partial: values.partial, resumeFromSnapshot: values['resume-from-snapshot'],
     command: ['reproduce', ...process.argv.slice(2)].join(' '),
     afterAggregate: async (p) => [`${(await saveFindingFigures(loadResults(p.name))).length} figures in figures/`],
   });

@@ -11,6 +11,7 @@ import { RunMeasurement } from './measure-run';
 import { MANIFEST_FILE, measureFile, resultsDir, runDir } from './paths';
 import { DONE_FILE } from '../checkpoint/run-dir';
 import { Profile } from './profiles';
+import { seededTrainSeconds } from './seed';
 import { FitOkRow, FitTableRow, isFitOk, LawBaselineRow, RunRow, SlopeTableRow, Tables, TrajectoryRow } from './schema';
 
 /** Tokens-per-parameter points at which the slopes of fitted laws are compared (F3). */
@@ -70,7 +71,7 @@ export function trainSeconds(profileName: string, id: string): number | null {
     const done = JSON.parse(fs.readFileSync(path.join(runDir(profileName, id), DONE_FILE), 'utf8')) as { seconds?: unknown };
     return typeof done.seconds === 'number' ? done.seconds : null;
   } catch {
-    return null;
+    return seededTrainSeconds(profileName, id) ?? null; // measured elsewhere, taken from the snapshot
   }
 }
 

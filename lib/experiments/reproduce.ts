@@ -14,6 +14,7 @@ import { measureFile, resultsDir } from './paths';
 import { ChildMessage, JobResult, runPool } from './pool';
 import { getProfile, Profile, replicaGroups, RunSpec } from './profiles';
 import { selectShard, Shard } from './shard';
+import { seedFromSnapshot } from './seed';
 
 export interface ReproduceOptions {
   profile: string;
@@ -25,6 +26,10 @@ export interface ReproduceOptions {
   only?: string[];
   /** Train and measure nothing: write the tables from the measurements. */
   aggregateOnly?: boolean;
+  /** Write the tables from the runs measured so far even when others are missing (the manifest lists them). */
+  partial?: boolean;
+  /** First copy the measurements of the committed snapshot that this results folder lacks (a sweep continued across machines or sessions). */
+  resumeFromSnapshot?: boolean;
   /** What the results directory's lock names as its holder; default `reproduce --profile NAME`. */
   command?: string;
   /** Where the progress lines go; default stderr. */
@@ -134,6 +139,7 @@ export async function reproduceProfile(opts: ReproduceOptions): Promise<Reproduc
   try {
     await initBackend({ quiet: true }); // the next line names it
     const t0 = Date.now();
+    if (opts.resumeFromSnapshot) log(`[reproduce ${profile.name}] ${seedFromSnapshot(profile)}`);
     const todo = opts.aggregateOnly ? [] : runs.filter((r) => !fs.existsSync(measureFile(profile.name, r.id)));
     const jobs = opts.jobs ?? Number(process.env.SPARSING_JOBS ?? 2);
     log(`[reproduce ${profile.name}] ${profile.runs.length} runs in the profile, ${runs.length} in this shard, ${runs.length - todo.length} already done, ${todo.length} to do, ${jobs} at a time on ${backendDetail()}`);
@@ -144,13 +150,14 @@ export async function reproduceProfile(opts: ReproduceOptions): Promise<Reproduc
       log(`[reproduce ${profile.name}] shard ${shard.index}/${shard.count} finished; ${allDone ? 'every run is measured: ' : 'after the other shards, '}write the tables with --aggregate-only`);
       return summary(false);
     }
-    if (!allDone) {
-      log(`[reproduce ${profile.name}] shard finished; the tables are written once every run is measured (run again with --aggregate-only after the other shards)`);
+    if (!allDone && !opts.partial) {
+      log(`[reproduce ${profile.name}] shard finished; the tables are written once every run is measured (run again with --aggregate-only after the other shards, or add --partial for tables of the runs measured so far)`);
       return summary(false);
     }
+    const missing = profile.runs.filter((r) => !fs.existsSync(measureFile(profile.name, r.id))).map((r) => r.id);
     let out: string[];
     try {
-      out = aggregate(profile, (Date.now() - t0) / 1000);
+      out = aggregate(profile, (Date.now() - t0) / 1000, dir, missing.length ? { partial: { measured: profile.runs.length - missing.length, of: profile.runs.length, missing } } : {});
     } catch (e) {
       if (!(e instanceof WriteFailure)) throw e;
       throw new UserError(`${e.message}; the measurements in ${path.join(dir, 'measure')} are intact: free space (or fix permissions) and rerun with --aggregate-only`);

@@ -22,6 +22,7 @@ import {
   type LawParams,
   type PublishedFit,
 } from '../lib/laws';
+import { lineWithSe, ols } from '../lib/laws/linalg';
 import { UserError } from '../lib/util/errors';
 
 const NOISE_SD = 1e-4;
@@ -260,4 +261,22 @@ test('bounds hold when the data contradict the law', () => {
   const f = fitLaw(pts, { act: 'silu', warmup: 'none', uncertainty: 'none' });
   assert.ok(f.c > 0 && f.alpha > 0 && f.A0 >= 0 && f.A0 <= 1);
   assert.ok(Number.isFinite(f.mse));
+});
+
+test('the one least-squares line: exact on a line, null on constant x, and lineWithSe built on it', () => {
+  const x = [1, 2, 4, 8];
+  const f = ols(x, x.map((v) => 3 - 0.25 * v))!;
+  assert.ok(Math.abs(f.slope + 0.25) < 1e-15 && Math.abs(f.intercept - 3) < 1e-15 && f.sse < 1e-28);
+  assert.equal(f.sxx, 28.75); // sum (x - 3.75)^2
+  assert.equal(ols([2, 2, 2], [1, 2, 3]), null);
+  const noisy = [0.9, 2.2, 2.8, 4.1, 5.0];
+  const g = ols([0, 1, 2, 3, 4], noisy)!;
+  const l = lineWithSe([0, 1, 2, 3, 4, 5], noisy); // the longer x is cut to y's length
+  assert.equal(l.n, 5);
+  assert.equal(l.slope, g.slope);
+  assert.equal(l.intercept, g.intercept);
+  assert.ok(Math.abs(l.se - Math.sqrt(g.sse / 3 / g.sxx)) < 1e-15);
+  assert.ok(l.significant && Math.abs(l.t - l.slope / l.se) < 1e-12);
+  const flat = lineWithSe([3, 3, 3], [1, 2, 3]);
+  assert.ok(Number.isNaN(flat.slope) && !flat.significant);
 });

@@ -11,7 +11,7 @@ export {
   CalibrateOptions, Calibration, CettMeasurement, CettSearch, PplPOptions, PplPResult, RowContext, SearchOptions, calibrate, cettLayerRows,
   cettRow, checkP, denseNll, fixedCett, measureAtCett, pplPSparsity, rowContext, searchCett, searchSteps, thresholdsAt,
 } from './ppl-p';
-export { CheckpointRef, StabiliseOptions, StabilisedResult, runCheckpoints, stabilised, stabilisedRun } from './stabilise';
+export { CheckpointRef, StabiliseOptions, StabilisedResult, runCheckpoints, stabilised } from './stabilise';
 export {
   BaselineSpec, DEFAULT_FRACTIONS, DEFAULT_QUANTILES, SweepOptions, baselineSparsifiers, baselineSweep, measureBaseline, quantileThresholds,
   sortedAbsGate, topKMask,

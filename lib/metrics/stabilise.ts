@@ -130,8 +130,3 @@ export function stabilised(checkpoints: CheckpointRef[], set: MetricSet, opts: S
     seconds: { calibrate: calSeconds, search: searchSeconds, apply: (Date.now() - tApply) / 1000 - applyCal, total: (Date.now() - t0) / 1000 },
   };
 }
-
-/** Stabilised PPL-p% of a whole run directory. */
-export function stabilisedRun(runDir: string, set: MetricSet, opts: StabiliseOptions): StabilisedResult {
-  return stabilised(runCheckpoints(runDir), set, opts);
-}

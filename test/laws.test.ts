@@ -3,6 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  FORMS,
   PUBLISHED_FITS,
   compareBaselines,
   convergenceRow,
@@ -17,6 +18,7 @@ import {
   logForm,
   slopeAt,
   slopeRows,
+  tokensAtRatio,
   tokensToWithin,
   type CurvePoint,
   type LawParams,
@@ -215,6 +217,24 @@ test('predictions: limit, tokens to come within eps, slope, in explicit units', 
   assert.equal(rows[0].D, 2); // 10 tokens/param * 2e8 params = 2B tokens
   assert.ok(Math.abs(rows[1].dA_dTPP! / (slopeAt(d, 20e9, 'tokens') * 2e8) - 1) < 1e-12, 'dA/d(tokens per param)');
   assert.ok(rows[0].dA_dD < rows[1].dA_dD, 'a ReLU curve flattens: the slope rises toward 0');
+});
+
+test('the law forms carry the predictions: slope is dA/dD of value, tokensWithin and tokensAt invert value', () => {
+  for (const r of [PUBLISHED_FITS[2], PUBLISHED_FITS[6]]) {
+    const form = FORMS[r.act];
+    const p = r.act === 'relu' ? [r.A0, r.alpha, r.b ?? NaN, r.c] : [r.A0, r.alpha, r.c];
+    const h = 1e-4;
+    for (const D of [3, 20, 150]) {
+      const fd = (form.value(D + h, p) - form.value(D - h, p)) / (2 * h);
+      assert.ok(Math.abs(form.slope(D, p) / fd - 1) < 1e-6, `${r.act} slope at ${D}`);
+      assert.equal(lawValue(truth(r), D), form.value(D, p), 'predict.ts evaluates through the form');
+      assert.equal(slopeAt(truth(r), D), form.slope(D, p));
+    }
+    assert.ok(Math.abs(Math.abs(form.value(form.tokensWithin(0.005, p), p) - r.A0) - 0.005) < 1e-12);
+    assert.ok(Math.abs(form.tokensAt(form.value(40, p), p) / 40 - 1) < 1e-9);
+    assert.equal(tokensAtRatio(r.act, p, form.value(40, p)), form.tokensAt(form.value(40, p), p));
+    assert.equal(form.tokensAt(r.A0, p), Infinity, 'the limit itself is never reached');
+  }
 });
 
 test('diagnostics: linearised points lie on the fitted line for law-generated data', () => {

@@ -8,6 +8,7 @@ import { isFitOk } from '../lib/experiments/schema';
 import * as F from '../lib/findings';
 import { compareBaselines, fitLaw, fitMetrics, lawValue, PUBLISHED_FITS, rngFor } from '../lib/laws';
 import { fCdf, fQuantile, normalQuantile, tCdf, tQuantile } from '../lib/laws/quantiles';
+import { UserError } from '../lib/util/errors';
 import { syntheticResults, SYNTH_RUNS } from './findings-fixture';
 
 const D = Array.from({ length: 12 }, (_, i) => 2e5 * 1.4 ** i);
@@ -65,6 +66,23 @@ test('warmup: checkpoints of the warmup stage are left out, in fitLaw and in the
   const fit = fitTrajectories([m]).fits.filter(isFitOk).find((x) => x.series === 'ppl-1%-stable')!;
   assert.ok(fit.D_min * 1e6 > first, `D_min ${fit.D_min} M`);
   assert.match(fit.warmup_rule, /warmup stage/);
+});
+
+test('profile fits: a series the fitting library refuses is a row with its reason; any other exception (a bug) propagates', () => {
+  const m = syntheticResults(SYNTH_RUNS.slice(0, 1)).measurements[0];
+  // A real refusal: the stabilised series cut to two checkpoints is too short for the law.
+  const stable = m.trajectory.filter((r) => r.method === 'ppl-p-stable');
+  const short = { ...m, trajectory: [...m.trajectory.filter((r) => r.method !== 'ppl-p-stable'), ...stable.slice(0, 2)] };
+  const out = fitTrajectories([short]);
+  const row = out.fits.find((f) => f.series === 'ppl-1%-stable')!;
+  assert.ok(!isFitOk(row) && /only 2 points/.test(row.error) && row.n_points === 2, JSON.stringify(row));
+  assert.ok(out.fits.some(isFitOk), 'the other series are still fitted');
+  assert.equal(out.baselines.length, 0);
+  // A TypeError from the fitter is not a failed fit: aggregation stops with it.
+  const bug = () => { throw new TypeError("Cannot read properties of undefined (reading 'D')"); };
+  assert.throws(() => fitTrajectories([m], bug), TypeError);
+  const refuse = () => { throw new UserError('refused'); };
+  assert.ok(fitTrajectories([m], refuse).fits.every((f) => !isFitOk(f) && f.error === 'refused'));
 });
 
 test('warmup: a transient running WITH the trend (first points a little above a falling ReLU curve) is dropped; a clean curve loses nothing', () => {

@@ -2,9 +2,10 @@
 // tables the notebooks read (data/results/<profile>/*.jsonl and .csv) with a manifest of provenance.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compareBaselines, fitLaw, slopeRows } from '../laws';
+import { compareBaselines, fitLaw, slopeRows, type LawFit } from '../laws';
 import { writeFileAtomic } from '../util/atomic';
 import { damaged, readJsonChecked, Shape } from '../util/checked-read';
+import { UserError } from '../util/errors';
 import { provenance } from '../util/provenance';
 import { writeTable } from '../util/tables';
 import { RunMeasurement } from './measure-run';
@@ -74,7 +75,12 @@ export function trainSeconds(profileName: string, id: string): number | null {
   }
 }
 
-export function fitTrajectories(ms: RunMeasurement[]): { fits: FitTableRow[]; baselines: LawBaselineRow[]; slopes: SlopeTableRow[] } {
+/**
+ * The law fitted to every trajectory series of every run. A series the fitting library refuses (a
+ * UserError: too few points, a bad point) becomes a row with its reason; any other exception is a bug
+ * and propagates. `fit` is the law fitter (tests pass one that fails).
+ */
+export function fitTrajectories(ms: RunMeasurement[], fit: typeof fitLaw = fitLaw): { fits: FitTableRow[]; baselines: LawBaselineRow[]; slopes: SlopeTableRow[] } {
   const fits: FitTableRow[] = [], baselines: LawBaselineRow[] = [], slopes: SlopeTableRow[] = [];
   for (const m of ms) {
     const bySeries = new Map<string, TrajectoryRow[]>();
@@ -88,15 +94,18 @@ export function fitTrajectories(ms: RunMeasurement[]): { fits: FitTableRow[]; ba
       const pts = rows.filter((r): r is TrajectoryRow & { tokens: number } => typeof r.tokens === 'number' && typeof r.activation_ratio === 'number')
         .map((r) => ({ D: r.tokens, A: r.activation_ratio, stage: typeof r.stage === 'string' ? r.stage : null }));
       const base = { run: m.run.id, preset: m.run.preset, act: m.run.act, seed: m.run.seed, d_over_l: m.d_over_l, non_embedding_params: m.params.nonEmbedding, series };
+      let law: LawFit;
       try {
-        const fit = fitLaw(pts, { act: m.run.act, unit: 'tokens', reportUnit: 'M', seed: 0 });
-        fits.push({ ...base, ...fit });
-        if (series === 'ppl-1%-stable') {
-          for (const b of compareBaselines(pts, { act: m.run.act, unit: 'tokens', reportUnit: 'M' })) baselines.push({ ...base, ...b });
-          for (const s of slopeRows(fit, { atTokensPerParam: SLOPE_TOKENS_PER_PARAM, nParams: m.params.nonEmbedding, unit: 'tokens' })) slopes.push({ ...base, ...s });
-        }
+        law = fit(pts, { act: m.run.act, unit: 'tokens', reportUnit: 'M', seed: 0 });
       } catch (e) {
-        fits.push({ ...base, error: (e as Error).message, n_points: pts.length });
+        if (!(e instanceof UserError)) throw e;
+        fits.push({ ...base, error: e.message, n_points: pts.length });
+        continue;
+      }
+      fits.push({ ...base, ...law });
+      if (series === 'ppl-1%-stable') {
+        for (const b of compareBaselines(pts, { act: m.run.act, unit: 'tokens', reportUnit: 'M' })) baselines.push({ ...base, ...b });
+        for (const s of slopeRows(law, { atTokensPerParam: SLOPE_TOKENS_PER_PARAM, nParams: m.params.nonEmbedding, unit: 'tokens' })) slopes.push({ ...base, ...s });
       }
     }
   }

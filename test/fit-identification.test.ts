@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitTrajectories } from '../lib/experiments/aggregate';
-import { isFitOk } from '../lib/experiments/schema';
+import { isFitOk, stableSeries } from '../lib/experiments/schema';
+import { pplLabel } from '../lib/metrics/rows';
 import * as F from '../lib/findings';
 import { compareBaselines, fitLaw, fitMetrics, lawValue, PUBLISHED_FITS, rngFor } from '../lib/laws';
 import { fCdf, fQuantile, normalQuantile, tCdf, tQuantile } from '../lib/laws/quantiles';
@@ -83,6 +84,20 @@ test('profile fits: a series the fitting library refuses is a row with its reaso
   assert.throws(() => fitTrajectories([m], bug), TypeError);
   const refuse = () => { throw new UserError('refused'); };
   assert.ok(fitTrajectories([m], refuse).fits.every((f) => !isFitOk(f) && f.error === 'refused'));
+});
+
+test('labels come from p: PPL-p% names and the stabilised series of a profile measured at p = 0.05', () => {
+  assert.deepEqual([0.01, 0.05, 0.07, 0.1, 0.075].map(pplLabel), ['PPL-1%', 'PPL-5%', 'PPL-7%', 'PPL-10%', 'PPL-7.5%']);
+  assert.equal(stableSeries(0.01), 'ppl-1%-stable');
+  const m = syntheticResults(SYNTH_RUNS.slice(0, 1)).measurements[0];
+  const at5 = {
+    ...m, stabilised: { ...m.stabilised, p: 0.05 },
+    trajectory: m.trajectory.map((r) => (r.method === 'ppl-p-stable' ? { ...r, param: 0.05 } : r)),
+  };
+  const out = fitTrajectories([at5]);
+  assert.ok(out.fits.some((f) => f.series === 'ppl-5%-stable' && isFitOk(f)));
+  assert.ok(!out.fits.some((f) => f.series === 'ppl-1%-stable'));
+  assert.ok(out.baselines.length > 0 && out.baselines.every((b) => b.series === 'ppl-5%-stable'), 'baselines of the stabilised series');
 });
 
 test('warmup: a transient running WITH the trend (first points a little above a falling ReLU curve) is dropped; a clean curve loses nothing', () => {

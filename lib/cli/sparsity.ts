@@ -13,7 +13,7 @@ import { dumpEvalSet, evalSetHash } from '../data/text-eval';
 import { checkWeights, hasTokenizer, hubEvalSet, loadHubModel, readHubConfig, WeightFiles } from '../hub';
 import { paramCounts } from '../model/config';
 import {
-  checkpointSteps, checkP, DEFAULT_EVAL_TOKENS, LayerRow, measureCheckpoint, MetricSet, NeuronRow, PatternLayerRow, PatternRow,
+  checkpointSteps, checkP, DEFAULT_EVAL_TOKENS, LayerRow, measureCheckpoint, MetricSet, NeuronRow, PatternLayerRow, PatternRow, pplLabel,
   runCheckpoints, SearchRow, searchSteps, SparsityRow, stabilised,
 } from '../metrics';
 import { tableText } from '../plot/table';
@@ -228,7 +228,7 @@ runCli(async () => {
     const cpu = process.cpuUsage();
     out.cpu_seconds = (cpu.user + cpu.system) / 1e6;
     const r = m.rows[0];
-    prog.done(`PPL-${p * 100}% at CETT ${r.cett!.toFixed(4)}: activation ratio ${r.activation_ratio.toFixed(4)} (calibration ${m.seconds.calibrate.toFixed(1)} s, search ${m.seconds.search.toFixed(1)} s, rest ${m.seconds.rest.toFixed(1)} s)`);
+    prog.done(`${pplLabel(p)} at CETT ${r.cett!.toFixed(4)}: activation ratio ${r.activation_ratio.toFixed(4)} (calibration ${m.seconds.calibrate.toFixed(1)} s, search ${m.seconds.search.toFixed(1)} s, rest ${m.seconds.rest.toFixed(1)} s)`);
     model.dispose();
   }
 

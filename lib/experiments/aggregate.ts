@@ -12,7 +12,7 @@ import { RunMeasurement } from './measure-run';
 import { MANIFEST_FILE, measureFile, resultsDir, runDir } from './paths';
 import { DONE_FILE } from '../checkpoint/run-dir';
 import { Profile } from './profiles';
-import { FitOkRow, FitTableRow, isFitOk, LawBaselineRow, RunRow, SlopeTableRow, Tables, TrajectoryRow } from './schema';
+import { FitOkRow, FitTableRow, isFitOk, LawBaselineRow, RunRow, SlopeTableRow, stableSeries, Tables, TrajectoryRow } from './schema';
 
 /** Tokens-per-parameter points at which the slopes of fitted laws are compared (F3). */
 export const SLOPE_TOKENS_PER_PARAM = [2, 5, 10, 20];
@@ -37,14 +37,14 @@ export function readMeasurements(profile: Profile, dir?: string): RunMeasurement
 
 /** The trajectory series a law is fitted to: method + parameter. */
 export function seriesOf(row: Pick<TrajectoryRow, 'method' | 'param'>): string {
-  return row.method === 'ppl-p-stable' ? 'ppl-1%-stable' : row.method === 'cett' ? `cett-${row.param}` : String(row.method);
+  return row.method === 'ppl-p-stable' ? stableSeries(row.param ?? NaN) : row.method === 'cett' ? `cett-${row.param}` : String(row.method);
 }
 
 function runSummary(profileName: string, m: RunMeasurement, fits: FitTableRow[]): RunRow {
   const traj = m.trajectory;
   const stable = traj.filter((r) => r.method === 'ppl-p-stable');
   const last: TrajectoryRow | undefined = stable[stable.length - 1];
-  const fit: FitOkRow | undefined = fits.filter(isFitOk).find((f) => f.run === m.run.id && f.series === 'ppl-1%-stable');
+  const fit: FitOkRow | undefined = fits.filter(isFitOk).find((f) => f.run === m.run.id && f.series === stableSeries(m.stabilised.p));
   const zero = traj.filter((r) => r.method === 'zero');
   return {
     run: m.run.id, preset: m.run.preset, act: m.run.act, seed: m.run.seed, findings: m.run.findings.join(' '),
@@ -103,7 +103,7 @@ export function fitTrajectories(ms: RunMeasurement[], fit: typeof fitLaw = fitLa
         continue;
       }
       fits.push({ ...base, ...law });
-      if (series === 'ppl-1%-stable') {
+      if (series === stableSeries(m.stabilised.p)) {
         for (const b of compareBaselines(pts, { act: m.run.act, unit: 'tokens', reportUnit: 'M' })) baselines.push({ ...base, ...b });
         for (const s of slopeRows(law, { atTokensPerParam: SLOPE_TOKENS_PER_PARAM, nParams: m.params.nonEmbedding, unit: 'tokens' })) slopes.push({ ...base, ...s });
       }

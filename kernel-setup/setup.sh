@@ -92,6 +92,12 @@ else
   todo "could not link node_modules/sparsing-law (run npm ci first)"
 fi
 HAVE_DIST=0
+# The kernel check imports the compiled library: on a fresh clone build it first (npm run build is
+# what `npm test` and `npm run reproduce` run anyway).
+if [[ ! -f "$ROOT/dist/lib/index.js" && -d "$ROOT/node_modules" && $CHECK_ONLY -eq 0 ]]; then
+  echo "  ...   dist/lib missing: npm run build"
+  (cd "$ROOT" && npm run --silent build) || true
+fi
 if [[ -f "$ROOT/dist/lib/index.js" ]]; then HAVE_DIST=1; ok "dist/lib built"; else todo "dist/lib/index.js missing: run npm run build"; fi
 
 echo "Kernel"
@@ -101,7 +107,7 @@ if jupyter nbconvert --version >/dev/null 2>&1 && [[ -x "$ROOT/node_modules/.bin
   # A throw-away notebook inside the repository, so the kernel resolves modules as notebooks/ does.
   CHECK_DIR="$(mktemp -d "$ROOT/.kernel-check.XXXXXX")"
   trap 'rm -rf "$CHECK_DIR"' EXIT
-  IMPORT_CELL='console.log("no dist/: import skipped")'
+  IMPORT_CELL='console.log(\"no dist/: import skipped\")'
   if [[ $HAVE_DIST -eq 1 ]]; then
     IMPORT_CELL='import * as lib from \"sparsing-law\";\nconsole.log(`sparsing-law exports ${Object.keys(lib).length} names`);'
   fi

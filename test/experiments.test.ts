@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { parseShard, selectShard } from '../lib/experiments/shard';
 import { PROFILES } from '../lib/experiments/profiles';
 import { presetConfig } from '../lib/model/presets';
+import { loadResults, runProfile } from '../lib/experiments/results';
+import { LOCK_FILE } from '../lib/util/lock';
 import { runCommand, tmpDir } from './helpers';
 
 test('shards cover every run exactly once, from --shard or a Slurm array index', () => {
@@ -66,6 +68,9 @@ test('reproduce: an interrupted sweep resumes without redoing finished runs, and
   const r = runCommand('reproduce', ['--profile', 'smoke'], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`${firstDone.length} already done`));
+  // the children's progress arrives as JSON lines and is shown as text (here a finished stage), never as raw JSON
+  assert.match(r.stderr, /^\[[\w,-]+\] \S+ measure measured: stabilised CETT \d/m);
+  assert.doesNotMatch(r.stderr, /"event"/);
   for (const [f, t] of mtimes) assert.equal(fs.statSync(path.join(measureDir, f)).mtimeMs, t, `${f} was recomputed`);
   const results = path.join(data, 'results', 'smoke');
   for (const t of ['runs', 'trajectory', 'f0', 'fits']) assert.ok(fs.existsSync(path.join(results, `${t}.jsonl`)), t);
@@ -74,11 +79,29 @@ test('reproduce: an interrupted sweep resumes without redoing finished runs, and
   for (const run of manifest.runs) for (const k of ['commit', 'backend', 'date']) assert.ok(run.provenance[k], `${run.id} lacks ${k}`);
   const trajectory = fs.readFileSync(path.join(results, 'trajectory.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(trajectory.every((row) => row.activation_ratio >= 0 && row.activation_ratio <= 1));
+  // Every stabilised point carries its sampling error (F1's error bars): positive and small against the ratio.
+  const stable = trajectory.filter((row) => row.method === 'ppl-p-stable');
+  assert.ok(stable.length > 0 && stable.every((row) => row.activation_ratio_se > 0 && row.activation_ratio_se < 0.2), 'activation_ratio_se on every ppl-p-stable row');
 
   // A third call finds everything done and recomputes nothing.
   const again = runCommand('reproduce', ['--profile', 'smoke'], env);
   assert.equal(again.code, 0);
   assert.match(again.stderr, /0 to do/);
+
+  // The notebooks' way in, runProfile, runs the same sweep in this process: with every run
+  // measured, it only writes the tables again, and leaves the results directory unlocked.
+  const old = process.env.SPARSING_DATA_DIR;
+  process.env.SPARSING_DATA_DIR = data;
+  try {
+    const before = fs.statSync(path.join(results, 'manifest.json')).mtimeMs;
+    await runProfile('smoke');
+    assert.ok(fs.statSync(path.join(results, 'manifest.json')).mtimeMs > before, 'the tables were written again');
+    assert.equal(loadResults('smoke').runs.length, PROFILES.smoke.runs.length);
+    assert.ok(!fs.existsSync(path.join(results, LOCK_FILE)), 'the lock is released');
+    for (const [f, t] of mtimes) assert.equal(fs.statSync(path.join(measureDir, f)).mtimeMs, t, `${f} was recomputed`);
+  } finally {
+    if (old === undefined) delete process.env.SPARSING_DATA_DIR; else process.env.SPARSING_DATA_DIR = old;
+  }
 });
 
 test('reproduce: bad flags and unknown profiles get one clear line', () => {

@@ -16,9 +16,16 @@ function withEnv<T>(env: Record<string, string | undefined>, f: () => T): T {
   try { return f(); } finally { for (const k of Object.keys(env)) { if (old[k] === undefined) delete process.env[k]; else process.env[k] = old[k]; } }
 }
 
-test('a fresh clone (no data/results) shows the committed default snapshot and says so', () => {
+/** withEnv for an async f: the environment stays set until f has finished. */
+async function withEnvAsync<T>(env: Record<string, string | undefined>, f: () => Promise<T>): Promise<T> {
+  const old: Record<string, string | undefined> = {};
+  for (const k of Object.keys(env)) { old[k] = process.env[k]; if (env[k] === undefined) delete process.env[k]; else process.env[k] = env[k]; }
+  try { return await f(); } finally { for (const k of Object.keys(env)) { if (old[k] === undefined) delete process.env[k]; else process.env[k] = old[k]; } }
+}
+
+test('a fresh clone (no data/results) shows the committed default snapshot and says so', async () => {
   const empty = tmpDir('sl-fresh-clone-');
-  const r = withEnv({ SPARSING_DATA_DIR: empty, SPARSING_PROFILE: undefined, SPARSING_RECOMPUTE: undefined }, () => resultsForNotebook());
+  const r = await withEnvAsync({ SPARSING_DATA_DIR: empty, SPARSING_PROFILE: undefined, SPARSING_RECOMPUTE: undefined }, () => resultsForNotebook());
   assert.equal(r.source, 'snapshot');
   assert.equal(r.results.profile.name, 'default');
   assert.equal(r.results.dir, path.join(projectRoot(), 'data', 'snapshots', 'default'));
@@ -26,15 +33,15 @@ test('a fresh clone (no data/results) shows the committed default snapshot and s
   assert.ok(r.results.measurements.length > 0);
 });
 
-test('fresh results of the chosen profile come first; with no fallback allowed, a missing profile is an error', () => {
+test('fresh results of the chosen profile come first; with no fallback allowed, a missing profile is an error', async () => {
   const dir = tmpDir('sl-fresh-');
   const snap = path.join(projectRoot(), 'data', 'snapshots', 'default');
   fs.mkdirSync(path.join(dir, 'results'), { recursive: true });
   fs.cpSync(snap, path.join(dir, 'results', 'default'), { recursive: true });
-  const r = withEnv({ SPARSING_DATA_DIR: dir, SPARSING_PROFILE: 'default' }, () => resultsForNotebook());
+  const r = await withEnvAsync({ SPARSING_DATA_DIR: dir, SPARSING_PROFILE: 'default' }, () => resultsForNotebook());
   assert.equal(r.source, 'fresh');
   assert.match(r.note, /trained and measured on this machine/);
-  assert.throws(() => withEnv({ SPARSING_DATA_DIR: tmpDir(), SPARSING_PROFILE: 'long', SPARSING_NO_FALLBACK: '1' }, () => resultsForNotebook()), /no results for profile 'long'/);
+  await assert.rejects(withEnvAsync({ SPARSING_DATA_DIR: tmpDir(), SPARSING_PROFILE: 'long', SPARSING_NO_FALLBACK: '1' }, () => resultsForNotebook()), /no results for profile 'long'/);
 });
 
 test('the committed notebooks say first which results they show, and carry execution counts', () => {

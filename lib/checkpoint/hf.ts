@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelConfig } from '../model/config';
-import { hubConfig, toHubConfig } from '../hub/config';
+import { hubConfig, toHubConfig } from './hf-config';
 import { Model } from '../model/model';
 import { paramSpecs } from '../model/params';
 import { UserError } from '../util/errors';
@@ -12,7 +12,7 @@ import { NamedTensor, readSafetensors, writeSafetensors } from './safetensors';
 export const WEIGHTS_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'config.json';
 
-/** Our config as a Hugging Face config.json (LLaMA, or MiniCPM when its scales are set); see lib/hub/config.ts. */
+/** Our config as a Hugging Face config.json (LLaMA, or MiniCPM when its scales are set); see ./hf-config.ts. */
 export function toHFConfig(c: ModelConfig): Record<string, unknown> {
   return toHubConfig(c);
 }

@@ -23,7 +23,7 @@ import { acquireLock } from '../util/lock';
 import { numberFlag, parseCli } from '../util/args';
 import { runCli, UserError } from '../util/errors';
 import { Progress } from '../util/progress';
-import { provenance } from '../util/provenance';
+import { provenance } from '../backend/provenance';
 
 /** Default evaluation row length for models with their own tokenizer (their context is often thousands). */
 const HUB_CONTEXT = 512;

@@ -15,8 +15,8 @@ import { listCheckpoints } from '../checkpoint/run-dir';
 import { writeFileAtomic, WriteFailure } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { Progress } from '../util/progress';
-import { provenance } from '../util/provenance';
-import { clusteredMeanSe } from '../findings/stats';
+import { provenance } from '../backend/provenance';
+import { clusteredMeanSe } from '../metrics/clustered-se';
 import { measureFile, runDir } from './paths';
 import { Profile, RunSpec } from './profiles';
 import type { F0Row, TrajectoryRow } from './schema';
@@ -96,21 +96,30 @@ export async function measureRunIfMissing(profile: Profile, spec: RunSpec, quiet
     return { ...runFields(row.tokens), ...row, val_loss: meta?.val_loss ?? null, stage: meta?.stage ?? null };
   });
 
-  // 2. Per checkpoint: ReLU's zero count and dead neurons (active on under 0.1% of tokens).
-  if (spec.act === 'relu') {
-    refs.forEach((ref, i) => {
-      const model = loadCheckpoint(ref.dir);
+  // 2. Per checkpoint: the sampling error of the stabilised ratio (per-token ratios under the same
+  // thresholds, clustered by evaluation row), and ReLU's zero count and dead neurons (active on under
+  // 0.1% of tokens).
+  refs.forEach((ref, i) => {
+    const model = loadCheckpoint(ref.dir);
+    const name = ref.name ?? path.basename(ref.dir);
+    const meta = metas.get(ref.dir);
+    const stableRow = trajectory.find((r) => r.method === 'ppl-p-stable' && r.checkpoint === name);
+    const th = Array.from({ length: config.layers }, (_, l) => st.layers.find((r) => r.method === 'ppl-p-stable' && r.checkpoint === name && r.layer === l)?.threshold);
+    if (stableRow && th.every((t): t is number => typeof t === 'number')) {
+      const ps = activationPatterns(model, set, { method: 'ppl-p-stable', param: m.p, thresholds: th, norms: model.downProjNorms() });
+      stableRow.activation_ratio_se = clusteredMeanSe(ps.tokenRatio, spec.seqLen).se;
+    }
+    if (spec.act === 'relu') {
       const pz = activationPatterns(model, set, { method: 'zero' });
-      const meta = metas.get(ref.dir);
       trajectory.push({
-        ...runFields(ref.tokens), method: 'zero', param: null, param_name: '', checkpoint: ref.name ?? path.basename(ref.dir), tokens: ref.tokens, eval_tokens: set.rows * set.context, backend: backendName(),
+        ...runFields(ref.tokens), method: 'zero', param: null, param_name: '', checkpoint: name, tokens: ref.tokens, eval_tokens: set.rows * set.context, backend: backendName(),
         activation_ratio: pz.activationRatio, dead_ratio: pz.deadRatio.reduce((s, v) => s + v, 0) / pz.deadRatio.length,
         val_loss: meta?.val_loss ?? null, stage: meta?.stage ?? null,
       });
-      model.dispose();
-      progress.update(0.6 + 0.1 * (i + 1) / refs.length, 'zero count');
-    });
-  }
+    }
+    model.dispose();
+    progress.update(0.6 + 0.1 * (i + 1) / refs.length, spec.act === 'relu' ? 'ratio error and zero count' : 'ratio error');
+  });
 
   // 3. The final checkpoint: F0 trade-off curves, and the activation patterns.
   const last = refs[refs.length - 1];

@@ -2,6 +2,8 @@
 export { PROFILES, getProfile } from './profiles';
 export type { Profile, RunSpec, MeasureSpec, Finding } from './profiles';
 export { loadResults, resultsForNotebook, hasResults, runProfile } from './results';
+export { reproduceProfile } from './reproduce';
+export type { ReproduceOptions, ReproduceSummary } from './reproduce';
 export type { Results, ResultsSource } from './results';
 export { makeSnapshot, refitSnapshot } from './snapshot';
 export { snapshotDir } from './paths';

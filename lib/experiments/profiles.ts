@@ -78,12 +78,12 @@ const WD524K = ['wd524k-l1', 'wd524k-l2', 'wd524k-l4', 'wd524k-l8', 'wd524k-l16'
 const LONG = { ...PILOT, ckptFactor: Math.pow(2, 0.25) };
 
 /**
- * `long`'s F3 budgets: every size reaches the common 2M tokens and the common 4 tokens per parameter
+ * `long`'s F3 budgets: every size reaches the common 2M tokens and the common 2 tokens per parameter
  * (the most the 1.05M model can afford); the small family (<= 40k parameters) goes on to the paper's
  * 200 tokens per parameter.
  */
 const F3_COMMON_TOKENS = 2_000_000;
-const F3_COMMON_TPP = 4;
+const F3_COMMON_TPP = 2;
 const F3_SMALL_TPP = 200;
 const F3_SMALL_MAX_PARAMS = 40_000;
 /** `long`'s F3 sizes (d/L 32 from 16k up; below it d/L drifts, see presets.ts) and each one's tokens, rounded up to 100k. */
@@ -120,7 +120,7 @@ export const PROFILES: Record<string, Profile> = {
     name: 'long',
     budgetMinutes: 150,
     description: 'issue #13, about 150 minutes on 2 cores when the engine is fast enough (reproduce --profile long --plan prints the estimate): ' +
-      'F3 over seven sizes from 9k to 1.05M parameters, ReLU and SiLU, three seeds, each trained past the common 2M tokens and 4 tokens per parameter, the sizes up to 40k on to 200 tokens per parameter; ' +
+      'F3 over seven sizes from 9k to 1.05M parameters, ReLU and SiLU, three seeds, each trained past the common 2M tokens and 2 tokens per parameter, the sizes up to 40k on to 200 tokens per parameter; ' +
       'F2 at ~131k with four seeds, a ~30k family at 5M tokens (~160 tokens per parameter) and a ~524k family whose widest shape passes d/L 114; the smallest SiLU model to 16M tokens; checkpoints every 2^(1/4) of tokens (twice the default: the first 25% of a run still holds enough points for early prediction)',
     runs: merge([
       // F3: one run per (size, act, seed) serves both designs: the learning rate is constant after warmup, so a checkpoint

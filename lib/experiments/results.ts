@@ -1,6 +1,5 @@
 // Reading a profile's results back (what the notebooks do): fresh results, else the committed
 // snapshot of the profile, else the `smoke` profile computed on the spot (resultsForNotebook).
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
@@ -10,6 +9,7 @@ import { readMeasurements } from './aggregate';
 import { RunMeasurement } from './measure-run';
 import { MANIFEST_FILE, projectRoot, resultsDir, snapshotDir } from './paths';
 import { getProfile, Profile } from './profiles';
+import { reproduceProfile } from './reproduce';
 import { F0Row, FitTableRow, LawBaselineRow, RunRow, SlopeTableRow, TABLE_SHAPES, TableName, Tables, TrajectoryRow } from './schema';
 
 export interface Results {
@@ -53,12 +53,20 @@ export function loadResults(profileName: string, dir = resultsDir(profileName)):
   };
 }
 
-/** Runs the reproduce command for a profile in a child process (resumes; skips finished work). */
-export function runProfile(profile: string, opts: { recompute?: boolean } = {}): void {
+/**
+ * Trains, measures and aggregates a profile here, as `reproduce --profile NAME` does (resumes; skips
+ * finished work), without its progress display or figures: a notebook draws its own. A failure is
+ * one line ending with the sweep's last words.
+ */
+export async function runProfile(profile: string, opts: { recompute?: boolean } = {}): Promise<void> {
   if (opts.recompute) fs.rmSync(path.join(resultsDir(profile), 'measure'), { recursive: true, force: true });
-  const cli = path.join(__dirname, '..', 'cli', `reproduce${path.extname(__filename)}`);
-  const r = spawnSync(process.execPath, [...process.execArgv, cli, '--profile', profile], { encoding: 'utf8', env: process.env });
-  if (r.status !== 0) throw new UserError(`reproduce --profile ${profile} failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
+  const lines: string[] = [];
+  try {
+    await reproduceProfile({ profile, log: (text) => { lines.push(...text.split('\n')); lines.splice(0, Math.max(0, lines.length - 20)); } });
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    throw new UserError(`reproduce --profile ${profile} failed: ${[...lines.slice(-2).map((l) => l.trim()), `error: ${e.message}`].join(' | ')}`);
+  }
 }
 
 /** Where a notebook's results came from. */
@@ -83,13 +91,13 @@ function describeProvenance(manifest: Record<string, unknown>): string {
  * turns the fallback to smoke into an error, so committed outputs never silently change profile.
  * `note` is a sentence for the notebook's first output.
  */
-export function resultsForNotebook(opts: { profile?: string; recompute?: boolean } = {}): { results: Results; note: string; source: ResultsSource } {
+export async function resultsForNotebook(opts: { profile?: string; recompute?: boolean } = {}): Promise<{ results: Results; note: string; source: ResultsSource }> {
   const asked = opts.profile ?? process.env.SPARSING_PROFILE ?? 'default';
   getProfile(asked); // an unknown profile is one clear error
   const recompute = opts.recompute ?? process.env.SPARSING_RECOMPUTE === '1';
   const rel = (d: string) => path.relative(projectRoot(), d) || d;
   if (recompute) {
-    runProfile(asked, { recompute });
+    await runProfile(asked, { recompute });
     const results = loadResults(asked);
     return { results, source: 'computed', note: `These are the '${asked}' profile's results, measured again just now on this machine (${rel(results.dir)}).` };
   }
@@ -109,7 +117,7 @@ export function resultsForNotebook(opts: { profile?: string; recompute?: boolean
   if (asked !== 'smoke' && process.env.SPARSING_NO_FALLBACK === '1') {
     throw new UserError(`no results for profile '${asked}': neither ${rel(resultsDir(asked))} nor ${rel(snap)} exists, and SPARSING_NO_FALLBACK=1 forbids computing 'smoke' instead`);
   }
-  runProfile('smoke');
+  await runProfile('smoke');
   const results = loadResults('smoke');
   return {
     results, source: 'computed',

@@ -41,6 +41,8 @@ export type TrajectoryRow = ModelFields & RowLabel & CheckpointFields & {
   sparsity_ratio?: number;
   ppl_ratio?: number;
   ppl_ratio_se?: number;
+  /** 'ppl-p-stable' rows: standard error of activation_ratio over evaluation rows (clustered), absent in measurements made before it was recorded. */
+  activation_ratio_se?: number | null;
   dense_loss?: number;
   cett?: number | null;
   saturated?: boolean | null;

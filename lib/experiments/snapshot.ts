@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
-import { gitCommit, provenance } from '../util/provenance';
+import { gitCommit, provenance } from '../backend/provenance';
 import { aggregate, readMeasurements } from './aggregate';
 import { resultsDir, snapshotDir } from './paths';
 import { getProfile } from './profiles';

@@ -19,13 +19,19 @@ export function f1Runs(results: Results): RunInfo[] {
   return runsOf(results, 'F1');
 }
 
-/** One row per checkpoint: the stabilised ratio, its CETT and loss, and whether the law used it. */
+/** The 95% interval of a checkpoint's ratio from its sampling error over evaluation rows (null where it was not measured). */
+function ratioInterval(r: { activation_ratio: unknown; activation_ratio_se?: unknown }): { ratio_lo: number | null; ratio_hi: number | null } {
+  const a = num(r.activation_ratio), se = num(r.activation_ratio_se);
+  return a === null || se === null ? { ratio_lo: null, ratio_hi: null } : { ratio_lo: round(a - 1.96 * se), ratio_hi: round(a + 1.96 * se) };
+}
+
+/** One row per checkpoint: the stabilised ratio (with its 95% sampling interval), its CETT and loss, and whether the law used it. */
 export function f1TrajectoryRows(results: Results): Row[] {
   return f1Runs(results).flatMap((run) => {
     const fit = fitOf(results, run.id);
     return trajectoryOf(results, run.id).map((r) => ({
       model: run.label, size: run.size, act: ACT_LABEL[run.act], tokens: r.tokens, tokens_per_param: round(num(r.tokens_per_param), 3),
-      activation_ratio: round(num(r.activation_ratio)), ppl_ratio: round(num(r.ppl_ratio), 4), cett: round(num(r.cett)), val_loss: round(num(r.val_loss)),
+      activation_ratio: round(num(r.activation_ratio)), ...ratioInterval(r), ppl_ratio: round(num(r.ppl_ratio), 4), cett: round(num(r.cett)), val_loss: round(num(r.val_loss)),
       in_fit: usedInFit(fit, r.tokens) ? 'fitted' : 'left out of the fit', stage: r.stage ?? null,
     }));
   });
@@ -53,10 +59,13 @@ export function f1CurveRows(results: Results, n = 60): Row[] {
 }
 
 export function f1TrajectorySpec(results: Results): TopLevelSpec {
-  return scatterChart(f1TrajectoryRows(results), {
+  const rows = f1TrajectoryRows(results);
+  const withError = rows.some((r) => r.ratio_lo !== null);
+  return scatterChart(rows, {
     x: 'tokens', y: 'activation_ratio', color: 'act', colorTitle: 'activation', colorScale: ACT_COLORS, shape: 'in_fit', shapeTitle: 'checkpoint', shapeScale: FIT_SHAPES, logX: true,
     fit: { data: f1CurveRows(results) }, facet: { field: 'size', columns: 2, title: 'model shape (non-embedding parameters)' },
-    title: 'Stabilised PPL-1% activation ratio against training data, with the fitted laws (dashed); per-checkpoint measurement error not measured',
+    ...(withError ? { errorBars: { lower: 'ratio_lo', upper: 'ratio_hi' } } : {}),
+    title: `Stabilised PPL-1% activation ratio against training data, with the fitted laws (dashed); ${withError ? 'bars: 95% sampling interval of each checkpoint (evaluation rows)' : 'per-checkpoint measurement error not measured'}`,
     xTitle: 'training tokens', yTitle: 'activation ratio', tooltip: ['cett', 'val_loss', 'stage'],
   });
 }

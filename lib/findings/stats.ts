@@ -202,18 +202,5 @@ export function crossingFromRight(pts: readonly { x: number; y: number }[], targ
   return { x: lo.x + w * (hi.x - lo.x), censored: false };
 }
 
-/**
- * Mean of per-token values and its standard error, clustered by evaluation row: the tokens of one row
- * share their context and are correlated, so rows (`clusterSize` consecutive tokens) are the units.
- */
-export function clusteredMeanSe(values: ArrayLike<number>, clusterSize: number): { mean: number; se: number; clusters: number } {
-  const k = Math.max(1, Math.floor(clusterSize));
-  const means: number[] = [];
-  for (let i = 0; i < values.length; i += k) {
-    let s = 0;
-    let n = 0;
-    for (let j = i; j < Math.min(values.length, i + k); j++) { s += values[j]; n++; }
-    means.push(s / n);
-  }
-  return { mean: mean(Array.from(values)), se: means.length >= 2 ? sd(means) / Math.sqrt(means.length) : NaN, clusters: means.length };
-}
+// Measured in lib/experiments (a domain's activation ratio), so it lives below both; re-exported here.
+export { clusteredMeanSe } from '../metrics/clustered-se';

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Model } from '../model/model';
 import { paramSpecs } from '../model/params';
 import { writeFileAtomic } from '../util/atomic';
-import { toHubConfig } from './config';
+import { toHubConfig } from '../checkpoint/hf-config';
 import { INDEX_FILE, SINGLE_FILE } from './shards';
 import { transposeTiled } from './load';
 import { TOKENIZER_FILE } from './tokenizer';

@@ -12,7 +12,8 @@
 import { tf, Tensor2D } from '../backend/tf';
 import { LayerSparsifier, Model } from '../model/model';
 import { UserError } from '../util/errors';
-import { checkEvalSet, forEachChunk, MetricSet, passNll } from './capture';
+import { forEachChunk, passNll } from '../model/pass';
+import { checkEvalSet, MetricSet } from './eval-set';
 import { pplRatio } from './ppl';
 import { Calibration, rowContext } from './ppl-p';
 import { labelOf, LayerRow, meanOf, SparsityRow } from './rows';

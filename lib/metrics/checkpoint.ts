@@ -5,7 +5,8 @@ import { ModelConfig } from '../model/config';
 import { Model } from '../model/model';
 import { activationPatterns, patternRows, PatternRule } from './patterns';
 import { calibrate, fixedCett, pplPSparsity, rowContext, SearchOptions, searchSteps } from './ppl-p';
-import { CHUNK_TOKENS, MetricSet } from './capture';
+import { CHUNK_TOKENS } from '../model/pass';
+import { MetricSet } from './eval-set';
 import { baselineSweep } from './baselines';
 import { LayerRow, NeuronRow, PatternLayerRow, PatternRow, SearchRow, SparsityRow } from './rows';
 

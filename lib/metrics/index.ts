@@ -1,7 +1,10 @@
 // Activation-sparsity metrics (method.md section 2): CETT thresholds, PPL-p% sparsity and the
 // stabilising strategy, the baselines, and neuron activation patterns. See docs/metrics.md.
 export * from './rows';
-export { CHUNK_TOKENS, DEFAULT_EVAL_TOKENS, Chunk, MetricSet, PassOptions, checkEvalSet, defaultRowsPerChunk, downProj, forEachChunk, passNll } from './capture';
+// The chunked pass lives under the model (every evaluation, training's included, goes through it); here for the metrics' users.
+export { CHUNK_TOKENS, Chunk, PassOptions, defaultRowsPerChunk, downProj, forEachChunk, passNll } from '../model/pass';
+export { DEFAULT_EVAL_TOKENS, MetricSet, checkEvalSet } from './eval-set';
+export { clusteredMeanSe } from './clustered-se';
 export {
   CettCurve, CettCurveBuilder, GridOptions, ThresholdResult, ThresholdStatus, cettCurve, cettDirect, cettSparsifiers, directCett, lowerBound,
   radixSortU32, thresholdByBisection,

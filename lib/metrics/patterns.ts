@@ -3,7 +3,8 @@
 // restricted to the tokens of one corpus domain.
 import { Model } from '../model/model';
 import { UserError } from '../util/errors';
-import { checkEvalSet, forEachChunk, MetricSet } from './capture';
+import { forEachChunk } from '../model/pass';
+import { checkEvalSet, MetricSet } from './eval-set';
 import { baselineSparsifiers } from './baselines';
 import { cettSparsifiers } from './cett';
 import { labelOf, MethodName, NeuronRow, PatternLayerRow, PatternRow } from './rows';

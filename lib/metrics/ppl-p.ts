@@ -5,7 +5,8 @@
 import { backendName } from '../backend/select';
 import { Model } from '../model/model';
 import { UserError } from '../util/errors';
-import { checkEvalSet, defaultRowsPerChunk, downProj, forEachChunk, MetricSet, passNll } from './capture';
+import { defaultRowsPerChunk, downProj, forEachChunk, passNll } from '../model/pass';
+import { checkEvalSet, MetricSet } from './eval-set';
 import { CettCurve, CettCurveBuilder, cettSparsifiers, GridOptions, ThresholdResult } from './cett';
 import { pplRatio, PplRatio } from './ppl';
 import { labelOf, LayerRow, meanOf, MethodName, SearchRow, SparsityRow } from './rows';

@@ -7,7 +7,7 @@ import { loadCheckpoint } from '../checkpoint/hf';
 import { ModelConfig } from '../model/config';
 import { listCheckpoints } from '../checkpoint/run-dir';
 import { UserError } from '../util/errors';
-import { MetricSet } from './capture';
+import { MetricSet } from './eval-set';
 import { Calibration, calibrate, CettMeasurement, cettLayerRows, cettRow, checkTol, MAX_TOL, measureAtCett, PplPOptions, searchCett, searchSteps } from './ppl-p';
 import { LayerRow, SearchRow, SparsityRow } from './rows';
 

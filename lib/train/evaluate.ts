@@ -1,10 +1,7 @@
-// Validation loss on a fixed held-out set. The chunked pass itself lives in lib/metrics/capture
-// (the same loop serves dense, captured and sparsified passes).
+// Validation loss on a fixed held-out set, through the model's chunked pass (lib/model/pass.ts: the
+// same loop serves dense, captured and sparsified passes).
 import { Model } from '../model/model';
-import { passNll } from '../metrics/capture';
-
-/** Any fixed set of rows of `context` tokens with next-token targets. */
-export interface EvalRows { x: Int32Array; y: Int32Array; rows: number; context: number }
+import { EvalRows, passNll } from '../model/pass';
 
 /** Per-token negative log-likelihoods over the whole set (row-major), one chunk of rows at a time. */
 export function tokenLosses(model: Model, set: EvalRows, rowsPerChunk?: number): Float32Array {

@@ -15,7 +15,7 @@ import { Corpus, evalSet, loadCorpus, trainBatch } from '../data';
 import { writeFileAtomic } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { Progress } from '../util/progress';
-import { provenance } from '../util/provenance';
+import { provenance } from '../backend/provenance';
 import { AdamW, AdamWConfig } from './adamw';
 import { meanLoss } from './evaluate';
 import { trainStep } from './step';

@@ -1,5 +1,6 @@
 // A Hugging Face config.json (model_type llama or minicpm) -> our ModelConfig, refusing in one line
-// what the model cannot run. MiniCPM (the paper's released checkpoints; modeling_minicpm.py):
+// what the model cannot run: the one config.json reader for our checkpoints and for downloaded hub
+// models (lib/hub re-exports it). MiniCPM (the paper's released checkpoints; modeling_minicpm.py):
 //   embeddings  x0 = embed(ids) * scale_emb
 //   each branch x  = x + branch(norm(x)) * scale_depth / sqrt(num_hidden_layers)   (attention and FFN)
 //   head        logits = lm_head(norm(x) / (hidden_size / dim_model_base))

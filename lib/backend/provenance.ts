@@ -1,7 +1,7 @@
 // Where a result came from: code version, backend, time. Recorded in every result file.
 import { execSync } from 'node:child_process';
 import * as os from 'node:os';
-import { backendDetail, backendName } from '../backend/select';
+import { backendDetail, backendName } from './select';
 
 export function gitCommit(cwd = process.cwd()): string {
   try {

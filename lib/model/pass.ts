@@ -1,47 +1,21 @@
-// Running a model over a fixed evaluation set in chunks of rows and handing each chunk's results
-// (per-token NLL, optionally per-layer s and a, optionally kept counts) to a callback as plain
-// Float32Arrays. Chunks keep the WASM heap small (it never shrinks); every tensor lives inside
-// one tf.tidy per chunk. The same rowsPerChunk must be used for the dense calibration pass and the
-// sparse passes, so that a layer whose inputs are dense sees bit-identical activations in both.
+// The chunked evaluation pass: running a model over a fixed set of rows in chunks and handing each
+// chunk's results (per-token NLL, optionally per-layer s and a, optionally kept counts) to a
+// callback as plain Float32Arrays. Every evaluation goes through it: validation loss (lib/train),
+// dense, captured and sparsified passes (lib/metrics). Chunks keep the WASM heap small (it never
+// shrinks); every tensor lives inside one tf.tidy per chunk. The same rowsPerChunk must be used for
+// the dense calibration pass and the sparse passes, so that a layer whose inputs are dense sees
+// bit-identical activations in both.
 import { tf } from '../backend/tf';
-import { LayerSparsifier, Model } from '../model/model';
-import type { EvalRows } from '../train/evaluate';
-import { UserError } from '../util/errors';
+import { LayerSparsifier, Model } from './model';
 
-/** An evaluation set, optionally with the corpus domain of every target token (as from evalSet). */
-export interface MetricSet extends EvalRows {
-  domain?: Int32Array; // [rows * context]
-}
-
-/**
- * Default evaluation-set size in tokens: the PPL ratio's standard error at the PPL-1% point is then
- * about 0.001, a tenth of p (measured, see docs/metrics.md).
- */
-export const DEFAULT_EVAL_TOKENS = 16384;
+/** Any fixed set of rows of `context` tokens with next-token targets. */
+export interface EvalRows { x: Int32Array; y: Int32Array; rows: number; context: number }
 
 /** About 4096 tokens per chunk: large enough for fast matMuls, small enough for the WASM heap. */
 export const CHUNK_TOKENS = 4096;
 
 export function defaultRowsPerChunk(context: number): number {
   return Math.max(1, Math.floor(CHUNK_TOKENS / context));
-}
-
-/** Throws a one-line UserError for an empty set, mismatched shapes or tokens the model cannot read. */
-export function checkEvalSet(model: Model, set: MetricSet): void {
-  const c = model.config;
-  if (!set || !(set.rows >= 1) || !set.x || set.x.length === 0) throw new UserError('the evaluation set is empty (0 rows)');
-  if (!Number.isInteger(set.context) || set.context < 1) throw new UserError(`evaluation set: context must be a positive integer, got ${set.context}`);
-  const n = set.rows * set.context;
-  if (set.x.length !== n || set.y.length !== n) {
-    throw new UserError(`evaluation set: shapes do not match (rows ${set.rows} x context ${set.context} = ${n}, but x has ${set.x.length} and y has ${set.y.length} tokens)`);
-  }
-  if (set.domain && set.domain.length !== n) throw new UserError(`evaluation set: domain has ${set.domain.length} entries, expected ${n}`);
-  if (set.context > c.context) throw new UserError(`evaluation set: context ${set.context} exceeds the model's context ${c.context}`);
-  for (const [name, arr] of [['x', set.x], ['y', set.y]] as const) {
-    for (let i = 0; i < arr.length; i++) {
-      if (!(arr[i] >= 0 && arr[i] < c.vocab)) throw new UserError(`evaluation set: ${name}[${i}] = ${arr[i]} is outside the model's vocabulary [0, ${c.vocab})`);
-    }
-  }
 }
 
 export interface Chunk {
@@ -63,7 +37,7 @@ export interface PassOptions {
 }
 
 /** One pass over the set; `onChunk` runs once per chunk, in row order. */
-export function forEachChunk(model: Model, set: MetricSet, opts: PassOptions, onChunk: (c: Chunk) => void): void {
+export function forEachChunk(model: Model, set: EvalRows, opts: PassOptions, onChunk: (c: Chunk) => void): void {
   const T = set.context;
   const rowsPer = opts.rowsPerChunk ?? defaultRowsPerChunk(T);
   const L = model.config.layers;
@@ -91,7 +65,7 @@ export function forEachChunk(model: Model, set: MetricSet, opts: PassOptions, on
 }
 
 /** Per-token NLL over the whole set (optionally sparsified), [rows * context]. */
-export function passNll(model: Model, set: MetricSet, opts: PassOptions = {}): { nll: Float32Array; active?: number[] } {
+export function passNll(model: Model, set: EvalRows, opts: PassOptions = {}): { nll: Float32Array; active?: number[] } {
   const nll = new Float32Array(set.rows * set.context);
   let active: number[] | undefined;
   forEachChunk(model, set, { ...opts, capture: undefined }, (c) => {

@@ -4,10 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitTrajectories } from '../lib/experiments/aggregate';
-import { isFitOk } from '../lib/experiments/schema';
+import { isFitOk, stableSeries } from '../lib/experiments/schema';
+import { pplLabel } from '../lib/metrics/rows';
 import * as F from '../lib/findings';
 import { compareBaselines, fitLaw, fitMetrics, lawValue, PUBLISHED_FITS, rngFor } from '../lib/laws';
 import { fCdf, fQuantile, normalQuantile, tCdf, tQuantile } from '../lib/laws/quantiles';
+import { UserError } from '../lib/util/errors';
 import { syntheticResults, SYNTH_RUNS } from './findings-fixture';
 
 const D = Array.from({ length: 12 }, (_, i) => 2e5 * 1.4 ** i);
@@ -65,6 +67,37 @@ test('warmup: checkpoints of the warmup stage are left out, in fitLaw and in the
   const fit = fitTrajectories([m]).fits.filter(isFitOk).find((x) => x.series === 'ppl-1%-stable')!;
   assert.ok(fit.D_min * 1e6 > first, `D_min ${fit.D_min} M`);
   assert.match(fit.warmup_rule, /warmup stage/);
+});
+
+test('profile fits: a series the fitting library refuses is a row with its reason; any other exception (a bug) propagates', () => {
+  const m = syntheticResults(SYNTH_RUNS.slice(0, 1)).measurements[0];
+  // A real refusal: the stabilised series cut to two checkpoints is too short for the law.
+  const stable = m.trajectory.filter((r) => r.method === 'ppl-p-stable');
+  const short = { ...m, trajectory: [...m.trajectory.filter((r) => r.method !== 'ppl-p-stable'), ...stable.slice(0, 2)] };
+  const out = fitTrajectories([short]);
+  const row = out.fits.find((f) => f.series === 'ppl-1%-stable')!;
+  assert.ok(!isFitOk(row) && /only 2 points/.test(row.error) && row.n_points === 2, JSON.stringify(row));
+  assert.ok(out.fits.some(isFitOk), 'the other series are still fitted');
+  assert.equal(out.baselines.length, 0);
+  // A TypeError from the fitter is not a failed fit: aggregation stops with it.
+  const bug = () => { throw new TypeError("Cannot read properties of undefined (reading 'D')"); };
+  assert.throws(() => fitTrajectories([m], bug), TypeError);
+  const refuse = () => { throw new UserError('refused'); };
+  assert.ok(fitTrajectories([m], refuse).fits.every((f) => !isFitOk(f) && f.error === 'refused'));
+});
+
+test('labels come from p: PPL-p% names and the stabilised series of a profile measured at p = 0.05', () => {
+  assert.deepEqual([0.01, 0.05, 0.07, 0.1, 0.075].map(pplLabel), ['PPL-1%', 'PPL-5%', 'PPL-7%', 'PPL-10%', 'PPL-7.5%']);
+  assert.equal(stableSeries(0.01), 'ppl-1%-stable');
+  const m = syntheticResults(SYNTH_RUNS.slice(0, 1)).measurements[0];
+  const at5 = {
+    ...m, stabilised: { ...m.stabilised, p: 0.05 },
+    trajectory: m.trajectory.map((r) => (r.method === 'ppl-p-stable' ? { ...r, param: 0.05 } : r)),
+  };
+  const out = fitTrajectories([at5]);
+  assert.ok(out.fits.some((f) => f.series === 'ppl-5%-stable' && isFitOk(f)));
+  assert.ok(!out.fits.some((f) => f.series === 'ppl-1%-stable'));
+  assert.ok(out.baselines.length > 0 && out.baselines.every((b) => b.series === 'ppl-5%-stable'), 'baselines of the stabilised series');
 });
 
 test('warmup: a transient running WITH the trend (first points a little above a falling ReLU curve) is dropped; a clean curve loses nothing', () => {

@@ -62,6 +62,22 @@ test('bad input: a one-line UserError naming the problem', () => {
   }
 });
 
+test('flags are parsed as every command parses them (lib/util/args): --name=value, -h, a missing value, a stray word', () => {
+  const a = JSON.parse(fitLawCommand([`--input=${goodCsv}`, '--act=silu', '--uncertainty=none', '--json']));
+  const b = JSON.parse(fitLawCommand(['--input', goodCsv, '--act', 'silu', '--uncertainty', 'none', '--json']));
+  assert.deepEqual(a, b);
+  assert.match(fitLawCommand(['-h']), /^usage: fit-law/);
+  const cases: [string[], string][] = [
+    [['--input', goodCsv, '--act'], '--act needs a value (see --help)'],
+    [['--input', goodCsv, '--act', 'silu', 'extra'], 'unknown argument "extra" (see --help)'],
+    [['--input', goodCsv, '--act', 'silu', '--frobnicate'], 'unknown argument "--frobnicate" (see --help)'],
+    [['--input', goodCsv, '--act', 'silu', '--json=yes'], '--json takes no value (see --help)'],
+  ];
+  for (const [args, message] of cases) {
+    assert.throws(() => fitLawCommand(args), (e: unknown) => e instanceof UserError && e.message === message, args.join(' '));
+  }
+});
+
 test('good input: table and JSON, and the input unit does not change the fit', () => {
   const table = fitLawCommand(['--input', goodCsv, '--act', 'silu', '--replicates', '50']);
   assert.match(table, /^A0\s+0\.3/m);

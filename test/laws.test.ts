@@ -3,6 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  FORMS,
   PUBLISHED_FITS,
   compareBaselines,
   convergenceRow,
@@ -17,11 +18,13 @@ import {
   logForm,
   slopeAt,
   slopeRows,
+  tokensAtRatio,
   tokensToWithin,
   type CurvePoint,
   type LawParams,
   type PublishedFit,
 } from '../lib/laws';
+import { lineWithSe, ols } from '../lib/laws/linalg';
 import { UserError } from '../lib/util/errors';
 
 const NOISE_SD = 1e-4;
@@ -216,6 +219,24 @@ test('predictions: limit, tokens to come within eps, slope, in explicit units', 
   assert.ok(rows[0].dA_dD < rows[1].dA_dD, 'a ReLU curve flattens: the slope rises toward 0');
 });
 
+test('the law forms carry the predictions: slope is dA/dD of value, tokensWithin and tokensAt invert value', () => {
+  for (const r of [PUBLISHED_FITS[2], PUBLISHED_FITS[6]]) {
+    const form = FORMS[r.act];
+    const p = r.act === 'relu' ? [r.A0, r.alpha, r.b ?? NaN, r.c] : [r.A0, r.alpha, r.c];
+    const h = 1e-4;
+    for (const D of [3, 20, 150]) {
+      const fd = (form.value(D + h, p) - form.value(D - h, p)) / (2 * h);
+      assert.ok(Math.abs(form.slope(D, p) / fd - 1) < 1e-6, `${r.act} slope at ${D}`);
+      assert.equal(lawValue(truth(r), D), form.value(D, p), 'predict.ts evaluates through the form');
+      assert.equal(slopeAt(truth(r), D), form.slope(D, p));
+    }
+    assert.ok(Math.abs(Math.abs(form.value(form.tokensWithin(0.005, p), p) - r.A0) - 0.005) < 1e-12);
+    assert.ok(Math.abs(form.tokensAt(form.value(40, p), p) / 40 - 1) < 1e-9);
+    assert.equal(tokensAtRatio(r.act, p, form.value(40, p)), form.tokensAt(form.value(40, p), p));
+    assert.equal(form.tokensAt(r.A0, p), Infinity, 'the limit itself is never reached');
+  }
+});
+
 test('diagnostics: linearised points lie on the fitted line for law-generated data', () => {
   for (const r of [PUBLISHED_FITS[3], PUBLISHED_FITS[9]]) {
     const pts = sampleCurve(r, 30, 61, 0);
@@ -260,4 +281,22 @@ test('bounds hold when the data contradict the law', () => {
   const f = fitLaw(pts, { act: 'silu', warmup: 'none', uncertainty: 'none' });
   assert.ok(f.c > 0 && f.alpha > 0 && f.A0 >= 0 && f.A0 <= 1);
   assert.ok(Number.isFinite(f.mse));
+});
+
+test('the one least-squares line: exact on a line, null on constant x, and lineWithSe built on it', () => {
+  const x = [1, 2, 4, 8];
+  const f = ols(x, x.map((v) => 3 - 0.25 * v))!;
+  assert.ok(Math.abs(f.slope + 0.25) < 1e-15 && Math.abs(f.intercept - 3) < 1e-15 && f.sse < 1e-28);
+  assert.equal(f.sxx, 28.75); // sum (x - 3.75)^2
+  assert.equal(ols([2, 2, 2], [1, 2, 3]), null);
+  const noisy = [0.9, 2.2, 2.8, 4.1, 5.0];
+  const g = ols([0, 1, 2, 3, 4], noisy)!;
+  const l = lineWithSe([0, 1, 2, 3, 4, 5], noisy); // the longer x is cut to y's length
+  assert.equal(l.n, 5);
+  assert.equal(l.slope, g.slope);
+  assert.equal(l.intercept, g.intercept);
+  assert.ok(Math.abs(l.se - Math.sqrt(g.sse / 3 / g.sxx)) < 1e-15);
+  assert.ok(l.significant && Math.abs(l.t - l.slope / l.se) < 1e-12);
+  const flat = lineWithSe([3, 3, 3], [1, 2, 3]);
+  assert.ok(Number.isNaN(flat.slope) && !flat.significant);
 });

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { tf } from '../lib/backend/tf';
 import {
   activationPatterns, calibrate, cettDirect, downProj, forEachChunk, measureAtCett, measureBaseline, MetricSet, quantileThresholds,
-  searchCett, sortedAbsGate, patternRows, rowContext, DEAD_FREQUENCY,
+  searchCett, sortedAbsGate, patternRows, rowContext, DEAD_FREQUENCY, MAX_TOL,
 } from '../lib/metrics';
 import { Model } from '../lib/model/model';
 import { UserError } from '../lib/util/errors';
-import { microModel, randomIds, setup } from './helpers';
+import { microModel, randomIds, runCommand, setup } from './helpers';
 
 test.before(setup);
 
@@ -208,7 +208,22 @@ test('bad input: empty set, mismatched shapes, foreign tokens, p outside (0, 1)'
   for (const p of [0, 1, -0.1, 1.5, NaN]) assert.throws(() => searchCett([cal], p), (e: unknown) => e instanceof UserError && /p must be in \(0, 1\)/.test((e as Error).message));
   assert.throws(() => searchCett([], 0.01), UserError);
   assert.throws(() => measureAtCett(cal, 0.1, { layers: [3] }), /layer 3 does not exist/);
+  for (const tol of [0, -1e-4, 2e-3, 0.05, NaN]) {
+    assert.throws(() => searchCett([cal], 0.01, { tol }), (e: unknown) => e instanceof UserError && e.message === `tolerance must be in (0, 0.001] (method.md: 1e-3 or finer), got ${tol}`);
+  }
   m.dispose();
+});
+
+test('the library and the sparsity command accept the same tolerance range, (0, 1e-3]', () => {
+  assert.equal(MAX_TOL, 1e-3);
+  // The command refuses what the library refuses, in the same words, before it reads PATH ...
+  const bad = runCommand('sparsity', ['no-such-dir', '--tol', '0.002']);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.equal(bad.stderr, 'error: --tol must be in (0, 0.001] (method.md: 1e-3 or finer), got 0.002\n');
+  // ... and takes the widest value the library takes (it goes on to PATH, which does not exist).
+  const ok = runCommand('sparsity', ['no-such-dir', '--tol', '1e-3']);
+  assert.equal(ok.code, 2, ok.stderr);
+  assert.equal(ok.stderr, 'error: no-such-dir does not exist\n');
 });
 
 test('no tensors leak from calibration, searches, baselines and patterns', () => {
@@ -217,7 +232,7 @@ test('no tensors leak from calibration, searches, baselines and patterns', () =>
   calibrate(m, s); // the model caches rotary tables per batch shape on first use
   const before = tf.memory().numTensors;
   const cal = calibrate(m, s);
-  searchCett([cal], 0.05, { tol: 0.01 });
+  searchCett([cal], 0.05, { tol: MAX_TOL });
   measureBaseline(cal, { method: 'topk-layer', k: 0.2 });
   measureBaseline(cal, { method: 'quantile', q: 0.5, thresholds: quantileThresholds(sortedAbsGate(m, s), 0.5) });
   activationPatterns(m, s, { method: 'fat', eps: 0.01 }, { sparse: true });

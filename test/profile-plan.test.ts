@@ -4,10 +4,12 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { getProfile } from '../lib/experiments/profiles';
+import { f0Cetts } from '../lib/experiments/measure-run';
+import { getProfile, PROFILES } from '../lib/experiments/profiles';
 import { planProfile, planText, readSpeeds, scheduleWall, speedFor, type SpeedTable } from '../lib/experiments/plan';
 import { paramCounts } from '../lib/model/config';
 import { presetConfig } from '../lib/model/presets';
+import { UserError } from '../lib/util/errors';
 
 const params = (preset: string) => paramCounts(presetConfig(preset)).nonEmbedding;
 
@@ -22,7 +24,7 @@ test('long profile: the runs issue #13 asks for', () => {
     const rs = f3.filter((r) => r.preset === preset && r.act === act);
     assert.ok(new Set(rs.map((r) => r.seed)).size >= 3, `${preset} ${act}`);
     // Every size reaches the common token budget and the common tokens per parameter.
-    assert.ok(rs.every((r) => r.tokens >= 2_000_000 && r.tokens >= 4 * params(preset)), preset);
+    assert.ok(rs.every((r) => r.tokens >= 2_000_000 && r.tokens >= 2 * params(preset)), preset);
     if (params(preset) <= 40_000) assert.ok(rs.every((r) => r.tokens >= 199 * params(preset)), `${preset} at the paper's tokens per parameter`);
   }
   const wd = long.runs.filter((r) => r.preset.startsWith('wd131k'));
@@ -33,6 +35,21 @@ test('long profile: the runs issue #13 asks for', () => {
   assert.ok(Math.max(...dl) > 114, `widest d/L ${Math.max(...dl)}`);
   assert.ok(long.runs.some((r) => r.act === 'silu' && r.preset === 'd32-l1' && r.tokens >= 16_000_000));
   assert.equal(new Set(long.runs.map((r) => r.id)).size, long.runs.length);
+});
+
+test('F0 curves: every profile gets the number of fixed CETTs it asks for (long: 16, no longer cut to 12); more than the grid holds is refused', () => {
+  // The grid smoke and default measure is unchanged.
+  assert.deepEqual(f0Cetts(12), [0.005, 0.01, 0.02, 0.04, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7]);
+  assert.deepEqual(f0Cetts(5), [0.005, 0.01, 0.02, 0.04, 0.07]);
+  for (const p of Object.values(PROFILES)) {
+    const c = f0Cetts(p.measure.f0Points);
+    assert.equal(new Set(c).size, p.measure.f0Points, p.name);
+    assert.deepEqual(c, [...c].sort((a, b) => a - b), `${p.name}: ascending`);
+  }
+  assert.equal(f0Cetts(getProfile('long').measure.f0Points).length, 16);
+  for (const n of [17, 3, 4.5]) {
+    assert.throws(() => f0Cetts(n), (e: unknown) => e instanceof UserError && new RegExp(`from 4 to 16 .*got ${n}$`).test(e.message));
+  }
 });
 
 test('plan: schedule, speeds interpolated in depth, totals and the fit against the limit', () => {
@@ -67,6 +84,6 @@ test('reproduce --plan prints the long profile\'s runs and total without trainin
   });
   assert.equal(out.code, 0, out.stderr);
   assert.match(out.stdout, /^profile long: \d+ runs/);
-  assert.match(out.stdout, /^d128-l4-silu-s2-4\.2M\t1049728\t4200000\t/m);
+  assert.match(out.stdout, /^d128-l4-silu-s2-2\.1M\t1049728\t2100000\t/m);
   assert.match(out.stdout, /in 150 minutes/);
 });

@@ -90,11 +90,6 @@ export function nativeUnavailableReason(): string {
   return lastReason;
 }
 
-/** The variant loaded in this process, if any. */
-export function loadedNativeVariant(): NativeVariant | undefined {
-  return loaded?.variant;
-}
-
 /**
  * The directory a module resolves to from `fromDir` (its package root), or undefined if it does not
  * resolve. Compared by package root so that 'main' field differences do not matter.

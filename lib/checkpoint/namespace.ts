@@ -1,4 +1,4 @@
 // What lib/index.ts exposes as `sl.checkpoint`.
 export { loadCheckpoint, saveCheckpoint, readCheckpointConfig } from './hf';
 export { readSafetensors, writeSafetensors } from './safetensors';
-export { listCheckpoints, readLog, readRunFile } from './run-dir';
+export { listCheckpoints, readLog } from './run-dir';

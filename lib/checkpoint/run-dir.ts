@@ -89,12 +89,6 @@ export function readLog(runDir: string, todo = `move ${path.join(runDir, LOG_FIL
   return readJsonlChecked<LogRow>(file, LOG_SHAPE, todo, { tornLastOk: true }).rows;
 }
 
-export function readRunFile(runDir: string): RunJson {
-  const file = path.join(runDir, RUN_FILE);
-  if (!fs.existsSync(file)) throw new UserError(`${runDir} is not a run directory (no ${RUN_FILE})`);
-  return readJsonChecked<RunJson>(file, RUN_SHAPE, 'rebuild it with `train ... --rebuild run.json` and the flags of the run, or start afresh with a new --out');
-}
-
 /**
  * One run directory, opened by one writer. Reads validate; writes are atomic; write failures name
  * the last good checkpoint, which they never touch.

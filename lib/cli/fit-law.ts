@@ -2,6 +2,7 @@
 // the logarithmic and sigmoid baselines.
 //   node dist/lib/cli/fit-law.js --input curve.csv|.jsonl --act relu|silu [--unit tokens|M|B] [--json]
 // Bad input is one line on stderr and exit code 2 (runCli), never a stack trace.
+import { parseCli } from '../util/args';
 import { UserError, runCli } from '../util/errors';
 import {
   compareBaselines,
@@ -68,52 +69,44 @@ function parseWarmup(v: string, unit: TokenUnit): WarmupRule {
   throw new UserError(`--warmup must be extremum, none, first:N or min:X (got "${v}")`);
 }
 
+const OPTIONS = {
+  input: { type: 'string' }, act: { type: 'string' }, unit: { type: 'string' }, 'report-unit': { type: 'string' },
+  warmup: { type: 'string' }, uncertainty: { type: 'string' }, replicates: { type: 'string' }, seed: { type: 'string' },
+  eps: { type: 'string' }, 'n-params': { type: 'string' }, 'target-ratio': { type: 'string' }, 'tokens-col': { type: 'string' },
+  'ratio-col': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** Parsed arguments, or null when --help was asked for. */
 export function parseArgs(argv: string[]): Args | null {
-  const raw = new Map<string, string>();
-  let json = false;
-  const valued = ['--input', '--act', '--unit', '--report-unit', '--warmup', '--uncertainty', '--replicates', '--seed', '--eps', '--n-params', '--target-ratio', '--tokens-col', '--ratio-col'];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--help' || a === '-h') return null;
-    if (a === '--json') {
-      json = true;
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const key = eq > 0 ? a.slice(0, eq) : a;
-    if (!valued.includes(key)) throw new UserError(`unknown argument "${a}" (see --help)`);
-    const val = eq > 0 ? a.slice(eq + 1) : argv[++i];
-    if (val === undefined) throw new UserError(`${key} needs a value`);
-    raw.set(key, val);
-  }
-  const input = raw.get('--input');
+  const { values: v, positionals } = parseCli(argv, OPTIONS, USAGE);
+  if (v.help) return null;
+  if (positionals.length) throw new UserError(`unknown argument "${positionals[0]}" (see --help)`);
+  const input = v.input;
   if (!input) throw new UserError('--input is required (a .csv or .jsonl file with tokens and activation_ratio)');
-  const act = raw.get('--act');
+  const act = v.act;
   if (act !== 'relu' && act !== 'silu') throw new UserError(`--act must be relu or silu (got ${act === undefined ? 'nothing' : `"${act}"`})`);
-  const unit = parseTokenUnit(raw.get('--unit') ?? 'tokens');
-  const uncertainty = raw.get('--uncertainty') ?? 'bootstrap-residual';
+  const unit = parseTokenUnit(v.unit ?? 'tokens');
+  const uncertainty = v.uncertainty ?? 'bootstrap-residual';
   if (!['bootstrap-residual', 'bootstrap-points', 'covariance', 'none'].includes(uncertainty)) {
     throw new UserError(`--uncertainty must be bootstrap-residual, bootstrap-points, covariance or none (got "${uncertainty}")`);
   }
-  const nParams = raw.get('--n-params');
-  const eps = parseNumber('--eps', raw.get('--eps') ?? '0.01', false, 0);
+  const eps = parseNumber('--eps', v.eps ?? '0.01', false, 0);
   if (eps === 0) throw new UserError('--eps must be positive');
   return {
     input,
     act,
     unit,
-    reportUnit: parseTokenUnit(raw.get('--report-unit') ?? 'B'),
-    warmup: parseWarmup(raw.get('--warmup') ?? 'extremum', unit),
+    reportUnit: parseTokenUnit(v['report-unit'] ?? 'B'),
+    warmup: parseWarmup(v.warmup ?? 'extremum', unit),
     uncertainty: uncertainty as UncertaintyMethod,
-    replicates: parseNumber('--replicates', raw.get('--replicates') ?? '200', true, 1),
-    seed: parseNumber('--seed', raw.get('--seed') ?? '0', true, 0),
+    replicates: parseNumber('--replicates', v.replicates ?? '200', true, 1),
+    seed: parseNumber('--seed', v.seed ?? '0', true, 0),
     eps,
-    nParams: nParams === undefined ? undefined : parseNumber('--n-params', nParams, false, 1),
-    targetRatio: raw.get('--target-ratio') === undefined ? undefined : parseNumber('--target-ratio', raw.get('--target-ratio')!, false, 0),
-    tokensCol: raw.get('--tokens-col'),
-    ratioCol: raw.get('--ratio-col'),
-    json,
+    nParams: v['n-params'] === undefined ? undefined : parseNumber('--n-params', v['n-params'], false, 1),
+    targetRatio: v['target-ratio'] === undefined ? undefined : parseNumber('--target-ratio', v['target-ratio'], false, 0),
+    tokensCol: v['tokens-col'],
+    ratioCol: v['ratio-col'],
+    json: v.json ?? false,
   };
 }
 

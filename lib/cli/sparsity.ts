@@ -13,8 +13,8 @@ import { dumpEvalSet, evalSetHash } from '../data/text-eval';
 import { checkWeights, hasTokenizer, hubEvalSet, loadHubModel, readHubConfig, WeightFiles } from '../hub';
 import { paramCounts } from '../model/config';
 import {
-  checkpointSteps, checkP, DEFAULT_EVAL_TOKENS, LayerRow, measureCheckpoint, MetricSet, NeuronRow, PatternLayerRow, PatternRow,
-  runCheckpoints, SearchRow, searchSteps, SparsityRow, stabilised,
+  checkpointSteps, checkP, checkTol, DEFAULT_EVAL_TOKENS, LayerRow, measureCheckpoint, MetricSet, NeuronRow, PatternLayerRow, PatternRow, pplLabel,
+  MAX_TOL, runCheckpoints, SearchRow, searchSteps, SparsityRow, stabilised,
 } from '../metrics';
 import { tableText } from '../plot/table';
 import { CHECKPOINTS_DIR, META_FILE, RUN_FILE } from '../checkpoint/run-dir';
@@ -47,7 +47,7 @@ const USAGE = `usage: sparsity PATH [options]
   --eval-tokens N      evaluation-set size in tokens (default ${DEFAULT_EVAL_TOKENS})
   --context N          tokens per evaluation row (default: the model's context, at most ${HUB_CONTEXT} for a model
                        with its own tokenizer)
-  --tol X              bisection tolerance on the CETT (default 1e-3)
+  --tol X              bisection tolerance on the CETT, in (0, 1e-3] (default 1e-3)
   --search exact|grid  threshold search: exact (default) or the paper's 65,536-candidate grid
   --json               print JSON instead of tables
   --quiet              no progress on stderr`;
@@ -136,8 +136,8 @@ runCli(async () => {
   checkP(p);
   const k = numberFlag('k', values.k) ?? 3;
   if (!(Number.isInteger(k) && k >= 1)) throw new UserError(`--k must be a positive integer, got ${values.k}`);
-  const tol = numberFlag('tol', values.tol) ?? 1e-3;
-  if (!(tol > 0 && tol <= 1e-3)) throw new UserError(`--tol must be in (0, 1e-3], got ${values.tol}`);
+  const tol = numberFlag('tol', values.tol) ?? MAX_TOL;
+  checkTol(tol, '--tol');
   const evalTokens = numberFlag('eval-tokens', values['eval-tokens']) ?? DEFAULT_EVAL_TOKENS;
   if (!(Number.isInteger(evalTokens) && evalTokens >= 1)) throw new UserError(`--eval-tokens must be a positive integer, got ${values['eval-tokens']}`);
   const search = values.search ?? 'exact';
@@ -228,7 +228,7 @@ runCli(async () => {
     const cpu = process.cpuUsage();
     out.cpu_seconds = (cpu.user + cpu.system) / 1e6;
     const r = m.rows[0];
-    prog.done(`PPL-${p * 100}% at CETT ${r.cett!.toFixed(4)}: activation ratio ${r.activation_ratio.toFixed(4)} (calibration ${m.seconds.calibrate.toFixed(1)} s, search ${m.seconds.search.toFixed(1)} s, rest ${m.seconds.rest.toFixed(1)} s)`);
+    prog.done(`${pplLabel(p)} at CETT ${r.cett!.toFixed(4)}: activation ratio ${r.activation_ratio.toFixed(4)} (calibration ${m.seconds.calibrate.toFixed(1)} s, search ${m.seconds.search.toFixed(1)} s, rest ${m.seconds.rest.toFixed(1)} s)`);
     model.dispose();
   }
 

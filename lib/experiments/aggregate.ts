@@ -2,17 +2,18 @@
 // tables the notebooks read (data/results/<profile>/*.jsonl and .csv) with a manifest of provenance.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compareBaselines, fitLaw, slopeRows } from '../laws';
+import { compareBaselines, fitLaw, slopeRows, type LawFit } from '../laws';
 import { writeFileAtomic } from '../util/atomic';
 import { damaged, readJsonChecked, Shape } from '../util/checked-read';
 import { provenance } from '../backend/provenance';
+import { UserError } from '../util/errors';
 import { writeTable } from '../util/tables';
 import { RunMeasurement } from './measure-run';
 import { MANIFEST_FILE, measureFile, resultsDir, runDir } from './paths';
 import { DONE_FILE } from '../checkpoint/run-dir';
 import { Profile } from './profiles';
 import { seededTrainSeconds } from './seed';
-import { FitOkRow, FitTableRow, isFitOk, LawBaselineRow, RunRow, SlopeTableRow, Tables, TrajectoryRow } from './schema';
+import { FitOkRow, FitTableRow, isFitOk, LawBaselineRow, RunRow, SlopeTableRow, stableSeries, Tables, TrajectoryRow } from './schema';
 
 /** Tokens-per-parameter points at which the slopes of fitted laws are compared (F3). */
 export const SLOPE_TOKENS_PER_PARAM = [2, 5, 10, 20];
@@ -37,14 +38,14 @@ export function readMeasurements(profile: Profile, dir?: string): RunMeasurement
 
 /** The trajectory series a law is fitted to: method + parameter. */
 export function seriesOf(row: Pick<TrajectoryRow, 'method' | 'param'>): string {
-  return row.method === 'ppl-p-stable' ? 'ppl-1%-stable' : row.method === 'cett' ? `cett-${row.param}` : String(row.method);
+  return row.method === 'ppl-p-stable' ? stableSeries(row.param ?? NaN) : row.method === 'cett' ? `cett-${row.param}` : String(row.method);
 }
 
 function runSummary(profileName: string, m: RunMeasurement, fits: FitTableRow[]): RunRow {
   const traj = m.trajectory;
   const stable = traj.filter((r) => r.method === 'ppl-p-stable');
   const last: TrajectoryRow | undefined = stable[stable.length - 1];
-  const fit: FitOkRow | undefined = fits.filter(isFitOk).find((f) => f.run === m.run.id && f.series === 'ppl-1%-stable');
+  const fit: FitOkRow | undefined = fits.filter(isFitOk).find((f) => f.run === m.run.id && f.series === stableSeries(m.stabilised.p));
   const zero = traj.filter((r) => r.method === 'zero');
   return {
     run: m.run.id, preset: m.run.preset, act: m.run.act, seed: m.run.seed, findings: m.run.findings.join(' '),
@@ -75,7 +76,12 @@ export function trainSeconds(profileName: string, id: string): number | null {
   }
 }
 
-export function fitTrajectories(ms: RunMeasurement[]): { fits: FitTableRow[]; baselines: LawBaselineRow[]; slopes: SlopeTableRow[] } {
+/**
+ * The law fitted to every trajectory series of every run. A series the fitting library refuses (a
+ * UserError: too few points, a bad point) becomes a row with its reason; any other exception is a bug
+ * and propagates. `fit` is the law fitter (tests pass one that fails).
+ */
+export function fitTrajectories(ms: RunMeasurement[], fit: typeof fitLaw = fitLaw): { fits: FitTableRow[]; baselines: LawBaselineRow[]; slopes: SlopeTableRow[] } {
   const fits: FitTableRow[] = [], baselines: LawBaselineRow[] = [], slopes: SlopeTableRow[] = [];
   for (const m of ms) {
     const bySeries = new Map<string, TrajectoryRow[]>();
@@ -89,15 +95,18 @@ export function fitTrajectories(ms: RunMeasurement[]): { fits: FitTableRow[]; ba
       const pts = rows.filter((r): r is TrajectoryRow & { tokens: number } => typeof r.tokens === 'number' && typeof r.activation_ratio === 'number')
         .map((r) => ({ D: r.tokens, A: r.activation_ratio, stage: typeof r.stage === 'string' ? r.stage : null }));
       const base = { run: m.run.id, preset: m.run.preset, act: m.run.act, seed: m.run.seed, d_over_l: m.d_over_l, non_embedding_params: m.params.nonEmbedding, series };
+      let law: LawFit;
       try {
-        const fit = fitLaw(pts, { act: m.run.act, unit: 'tokens', reportUnit: 'M', seed: 0 });
-        fits.push({ ...base, ...fit });
-        if (series === 'ppl-1%-stable') {
-          for (const b of compareBaselines(pts, { act: m.run.act, unit: 'tokens', reportUnit: 'M' })) baselines.push({ ...base, ...b });
-          for (const s of slopeRows(fit, { atTokensPerParam: SLOPE_TOKENS_PER_PARAM, nParams: m.params.nonEmbedding, unit: 'tokens' })) slopes.push({ ...base, ...s });
-        }
+        law = fit(pts, { act: m.run.act, unit: 'tokens', reportUnit: 'M', seed: 0 });
       } catch (e) {
-        fits.push({ ...base, error: (e as Error).message, n_points: pts.length });
+        if (!(e instanceof UserError)) throw e;
+        fits.push({ ...base, error: e.message, n_points: pts.length });
+        continue;
+      }
+      fits.push({ ...base, ...law });
+      if (series === stableSeries(m.stabilised.p)) {
+        for (const b of compareBaselines(pts, { act: m.run.act, unit: 'tokens', reportUnit: 'M' })) baselines.push({ ...base, ...b });
+        for (const s of slopeRows(law, { atTokensPerParam: SLOPE_TOKENS_PER_PARAM, nParams: m.params.nonEmbedding, unit: 'tokens' })) slopes.push({ ...base, ...s });
       }
     }
   }

@@ -25,7 +25,20 @@ import type { F0Row, TrajectoryRow } from './schema';
 /** Domains whose activation patterns are compared (F3); each gets its own held-out set. */
 export const PATTERN_DOMAINS = ['nlp:mixed', 'brown:news', 'brown:learned', 'brown:fiction', 'brown:humor'];
 const DOMAIN_TOKENS = 4096;
-const F0_CETTS = [0.005, 0.01, 0.02, 0.04, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7];
+/**
+ * Fixed CETT values of the F0 trade-off curves; a profile's measure.f0Points takes the first n. The
+ * first 12 are the grid the smoke and default profiles measure; the last 4 fill the factor-2 gaps at
+ * the low end, where the PPL-p% points lie, for profiles that ask for more (long asks for 16).
+ */
+export const F0_CETTS = [0.005, 0.01, 0.02, 0.04, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 0.0075, 0.015, 0.03, 0.055];
+
+/** The CETT values of a profile's F0 curves, ascending; a count the grid cannot give is refused, not cut. */
+export function f0Cetts(points: number): number[] {
+  if (!Number.isInteger(points) || points < 4 || points > F0_CETTS.length) {
+    throw new UserError(`measure.f0Points must be an integer from 4 to ${F0_CETTS.length} (the F0 curves' fixed-CETT grid holds ${F0_CETTS.length} values), got ${points}`);
+  }
+  return F0_CETTS.slice(0, points).sort((a, b) => a - b);
+}
 
 const round = (x: number, digits = 5) => Number(x.toFixed(digits));
 
@@ -59,6 +72,7 @@ export async function measureRunIfMissing(profile: Profile, spec: RunSpec, quiet
   await initBackend({ quiet: true });
   const t0 = Date.now();
   const m = profile.measure;
+  const f0Knobs = spec.findings.includes('F0') ? f0Cetts(m.f0Points) : []; // refused before any work
   const corpus = loadCorpus();
   const set: MetricSet = evalSet(corpus, { tokens: m.evalTokens, context: spec.seqLen });
   const refs = refsFor(profile, spec);
@@ -115,7 +129,7 @@ export async function measureRunIfMissing(profile: Profile, spec: RunSpec, quiet
   if (spec.findings.includes('F0')) {
     const cal = calibrate(model, set, { name: last.name, tokens: last.tokens });
     const add = (r: SparsityRow) => f0.push({ ...runFields(r.tokens), ...r });
-    for (const c of F0_CETTS.slice(0, Math.max(4, m.f0Points))) add(fixedCett(cal, c).row);
+    for (const c of f0Knobs) add(fixedCett(cal, c).row);
     for (const p of m.f0Ps) add(pplPSparsity(cal, p).row);
     baselineSweep(cal).rows.forEach(add);
     progress.update(0.85, 'F0 curves');

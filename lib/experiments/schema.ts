@@ -5,7 +5,7 @@
 // fields (a list of them is a dataframe); units are in the comments.
 // On disk a number that was NaN or infinite is written as null: read such fields with num().
 import type { CompareRow, LawFit, SlopeRow } from '../laws';
-import type { RowLabel, SparsityRow } from '../metrics/rows';
+import { pplLabel, type RowLabel, type SparsityRow } from '../metrics/rows';
 import type { Shape } from '../util/checked-read';
 import type { RunSpec } from './profiles';
 
@@ -52,7 +52,12 @@ export type TrajectoryRow = ModelFields & RowLabel & CheckpointFields & {
 /** One F0 measurement of a run's final checkpoint: every method and knob. */
 export type F0Row = ModelFields & SparsityRow;
 
-/** A law fitted to one series of one run. */
+/** The series name of a run's stabilised PPL-p% trajectory in the fit tables: 'ppl-1%-stable' for p = 0.01. */
+export function stableSeries(p: number): string {
+  return `${pplLabel(p).toLowerCase()}-stable`;
+}
+
+/** A law fitted to one series of one run (series: stableSeries(p), 'cett-<value>' or 'zero'). */
 export type FitOkRow = RunKey & { series: string } & LawFit;
 /** A series whose fit failed: the message, and how many points it had. */
 export type FitErrorRow = RunKey & { series: string; error: string; n_points: number };

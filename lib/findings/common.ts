@@ -2,7 +2,7 @@
 // trajectories and fitted law, and the verdict rows every closing section is built from.
 import { A0_BOUND } from '../experiments/aggregate';
 import type { Results } from '../experiments/results';
-import { isFitOk, type FitOkRow, type TrajectoryRow } from '../experiments/schema';
+import { isFitOk, stableSeries, type FitOkRow, type TrajectoryRow } from '../experiments/schema';
 import type { Finding } from '../experiments/profiles';
 import type { LawParams } from '../laws';
 import { convertTokens, lawForAct, lawNameForAct, type ActivationLaw } from '../laws';
@@ -83,13 +83,13 @@ export type FitRow = LawParams & Omit<FitOkRow, 'limit_identified' | 'A0_lo' | '
   limit_identified?: boolean; A0_lo: number | null; A0_hi: number | null;
 };
 
-/** The law fitted to a run's series (default: the stabilised PPL-1% ratio), if the fit succeeded. */
-export function fitOf(results: Results, runId: string, series = 'ppl-1%-stable'): FitRow | undefined {
+/** The law fitted to a run's series (default: the stabilised PPL-p% ratio of the profile's p), if the fit succeeded. */
+export function fitOf(results: Results, runId: string, series = stableSeries(results.profile.measure.p)): FitRow | undefined {
   return results.fits.filter(isFitOk).find((r) => r.run === runId && r.series === series && num(r.A0) !== null);
 }
 
 /** Why a run's series could not be fitted, if it could not. */
-export function fitErrorOf(results: Results, runId: string, series = 'ppl-1%-stable'): string | undefined {
+export function fitErrorOf(results: Results, runId: string, series = stableSeries(results.profile.measure.p)): string | undefined {
   const f = results.fits.find((r) => r.run === runId && r.series === series);
   return f && !isFitOk(f) ? f.error : undefined;
 }

@@ -2,6 +2,7 @@
 // baseline, on the final checkpoint of a ReLU and a SiLU model; the activation ratio each method
 // needs to stay within 1+p of the dense perplexity; PPL-1% against the zero count; PPL-1/5/10%.
 import type { Results } from '../experiments/results';
+import { pplLabel } from '../metrics/rows';
 import { lineChart, scatterChart, type TopLevelSpec } from '../plot';
 import { actColors } from './colors';
 import { BASELINE_METHODS, BASELINES } from '../metrics/baseline-rules';
@@ -57,7 +58,7 @@ export function f0TradeoffSpec(results: Results, p = 0.01): TopLevelSpec {
     x: 'activation_ratio', y: 'ppl_ratio', color: 'method', colorTitle: 'method', colorScale: { domain: METHOD_STYLE.domain, range: METHOD_STYLE.colors },
     shape: 'method', shapeTitle: 'method', shapeScale: { domain: METHOD_STYLE.domain, range: METHOD_STYLE.shapes }, size: 45,
     fit: { data: rows, dashed: false }, facet: { field: 'model', columns: 2, title: 'model' }, hRules: [1 + p],
-    title: `PPL ratio against activation ratio, final checkpoint (lower-left is better; dotted: the PPL-${fmt(100 * p)}% target ${fmt(1 + p)}; PPL ratio > ${F0_PLOT_MAX_PPL} not drawn)`,
+    title: `PPL ratio against activation ratio, final checkpoint (lower-left is better; dotted: the ${pplLabel(p)} target ${fmt(1 + p)}; PPL ratio > ${F0_PLOT_MAX_PPL} not drawn)`,
     xTitle: 'activation ratio (fraction of neurons kept)', yTitle: 'PPL ratio (sparse / dense)', width: 320, height: 220, tooltip: ['knob'],
   });
 }
@@ -166,7 +167,7 @@ export function f0LevelRows(results: Results): Row[] {
     .filter((r) => r.run === run.id && r.method === 'ppl-p')
     .sort((a, b) => (num(a.param) ?? 0) - (num(b.param) ?? 0))
     .map((r) => ({
-      model: run.label, act: ACT_LABEL[run.act], size: run.size, level: `PPL-${fmt(100 * (num(r.param) ?? NaN))}%`, p: num(r.param), cett: round(num(r.cett)),
+      model: run.label, act: ACT_LABEL[run.act], size: run.size, level: pplLabel(num(r.param) ?? NaN), p: num(r.param), cett: round(num(r.cett)),
       activation_ratio: round(num(r.activation_ratio)), ppl_ratio: round(num(r.ppl_ratio), 5), ppl_ratio_se: round(num(r.ppl_ratio_se), 3),
       loss_cost_nats: round(Math.log(num(r.ppl_ratio) ?? NaN), 3), saturated: r.saturated ?? null,
     })));
@@ -250,7 +251,7 @@ export function f0Narrative(results: Results, p = 0.01): string {
   if (zero.length) {
     parts.push('', '**Against the zero count (ReLU).**');
     for (const z of zero) {
-      parts.push(`- ${z.model}: the zero count says ${pct(num(z.zero_count_ratio))} of neurons are active; PPL-${fmt(100 * p)}% keeps ${pct(num(z.ppl_1pct_ratio))}, ` +
+      parts.push(`- ${z.model}: the zero count says ${pct(num(z.zero_count_ratio))} of neurons are active; ${pplLabel(p)} keeps ${pct(num(z.ppl_1pct_ratio))}, ` +
         `a relative cut of ${pct(num(z.relative_reduction))}. The paper reports ${pct(PAPER.f0ReductionVsZero, 2)} for its ${PAPER.f0ReductionModel} model.`);
     }
   }

@@ -2,7 +2,9 @@
 // SiLU models of the same shapes, the paper's two laws fitted to it (with linearised diagnostics and
 // the log/sigmoid baselines), the loss curves side by side, and the dead-neuron ratio (ReLU).
 import type { Results } from '../experiments/results';
+import { stableSeries } from '../experiments/schema';
 import { convertTokens, curveRows, lawNameForAct, linearised } from '../laws';
+import { pplLabel } from '../metrics/rows';
 import { lineChart, scatterChart, type TopLevelSpec } from '../plot';
 import { hasExactZeros, isActivationLaw } from '../model/activations';
 import { actColors, FIT_SHAPES, sizeColors } from './colors';
@@ -42,7 +44,7 @@ export function f1TrajectoryRows(results: Results): Row[] {
 /** The same checkpoints by three rules: stabilised PPL-1%, a common fixed CETT, the zero count. */
 export function f1MethodRows(results: Results): Row[] {
   const cett = results.profile.measure.fixedCett;
-  const series: [string, string][] = [['ppl-p-stable', 'PPL-1% (stabilised)'], ['cett', `CETT ${fmt(cett)}`], ['zero', 'zero count (ReLU)']];
+  const series: [string, string][] = [['ppl-p-stable', `${pplLabel(results.profile.measure.p)} (stabilised)`], ['cett', `CETT ${fmt(cett)}`], ['zero', 'zero count (ReLU)']];
   return f1Runs(results).flatMap((run) => series.flatMap(([method, name]) => trajectoryOf(results, run.id, method)
     .filter((r) => method !== 'cett' || Math.abs((num(r.param) ?? NaN) - cett) < 1e-9)
     .map((r) => ({ model: run.label, size: run.size, act: ACT_LABEL[run.act], rule: name, tokens: r.tokens, activation_ratio: round(num(r.activation_ratio)) }))));
@@ -125,7 +127,7 @@ export function f1LinearisedSpec(results: Results): TopLevelSpec {
 /** The law against the authors' baselines, fitted to the same points. */
 export function f1BaselineRows(results: Results): Row[] {
   const runs = new Map(f1Runs(results).map((r) => [r.id, r]));
-  return results.lawBaselines.filter((r) => runs.has(String(r.run)) && r.series === 'ppl-1%-stable').map((r) => ({
+  return results.lawBaselines.filter((r) => runs.has(String(r.run)) && r.series === stableSeries(results.profile.measure.p)).map((r) => ({
     model: runs.get(String(r.run))!.label, form: isActivationLaw(r.law) ? `law (${r.law})` : String(r.law), formula: r.formula,
     n_params: r.n_params, mae: round(num(r.mae), 3), mse: round(num(r.mse), 3), r2: round(num(r.r2), 4), rank_mse: r.rank_mse,
     aicc: round(num(r.aicc), 4), rank_aicc: r.rank_aicc ?? null, limit: round(num(r.limit)),
@@ -163,7 +165,7 @@ export function f1TrendRows(results: Results): Row[] {
   return f1Runs(results).flatMap((run) => (['ppl-p-stable', 'cett'] as const).map((method) => {
     const t = trendOf(results, run.id, method);
     return {
-      model: run.label, rule: method === 'cett' ? `CETT ${fmt(results.profile.measure.fixedCett)}` : 'PPL-1% (stabilised)', checkpoints: t.n,
+      model: run.label, rule: method === 'cett' ? `CETT ${fmt(results.profile.measure.fixedCett)}` : `${pplLabel(results.profile.measure.p)} (stabilised)`, checkpoints: t.n,
       from_tokens: t.first_tokens, from_ratio: round(t.first_ratio), to_tokens: t.last_tokens, to_ratio: round(t.last_ratio),
       change_per_doubling: round(t.per_doubling, 3), ci95: round(t.per_doubling_ci95, 2), trend: DIRECTION_WORD[t.direction],
       paper_direction: lawTrend(run.act),

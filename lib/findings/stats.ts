@@ -1,47 +1,10 @@
-// Small statistics the findings need and lib/laws does not give: a line in ln(x) with the standard
-// error of its slope (is there a trend at all?), rank and linear correlation (are the same tokens
-// "hard" at every size?), and distances between distributions of per-neuron frequencies (do models
-// of different sizes spread their activity over neurons alike?). Pure functions of arrays.
-import { tQuantile } from '../laws/quantiles';
-
-/** The t value a 95% two-sided interval needs with `df` degrees of freedom (exact, not a table). */
-export function tCritical95(df: number): number {
-  if (!(df >= 1)) return Infinity;
-  return tQuantile(0.975, df);
-}
-
-export interface LineFit {
-  n: number;
-  slope: number;
-  intercept: number;
-  /** Standard error of the slope (NaN with fewer than 3 points). */
-  se: number;
-  /** slope / se. */
-  t: number;
-  /** Half-width of the 95% interval of the slope. */
-  ci95: number;
-  /** The 95% interval of the slope excludes zero. */
-  significant: boolean;
-}
-
-/** Ordinary least squares y = intercept + slope * x, with the slope's standard error. */
-export function lineWithSe(x: readonly number[], y: readonly number[]): LineFit {
-  const n = Math.min(x.length, y.length);
-  if (n < 2) return { n, slope: NaN, intercept: NaN, se: NaN, t: NaN, ci95: NaN, significant: false };
-  const mx = mean(x.slice(0, n));
-  const my = mean(y.slice(0, n));
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) { sxx += (x[i] - mx) ** 2; sxy += (x[i] - mx) * (y[i] - my); }
-  const slope = sxx > 0 ? sxy / sxx : NaN;
-  const intercept = my - slope * mx;
-  let sse = 0;
-  for (let i = 0; i < n; i++) sse += (y[i] - intercept - slope * x[i]) ** 2;
-  const se = n > 2 && sxx > 0 ? Math.sqrt(sse / (n - 2) / sxx) : NaN;
-  const t = se > 0 ? slope / se : se === 0 && slope !== 0 ? Math.sign(slope) * Infinity : NaN;
-  const ci95 = n > 2 ? tCritical95(n - 2) * se : NaN;
-  return { n, slope, intercept, se, t, ci95, significant: Number.isFinite(ci95) ? Math.abs(slope) > ci95 : Math.abs(t) === Infinity };
-}
+// Small statistics the findings need and lib/laws does not give: rank and linear correlation (are the
+// same tokens "hard" at every size?), and distances between distributions of per-neuron frequencies
+// (do models of different sizes spread their activity over neurons alike?). Pure functions of arrays.
+// The line in ln(x) with the standard error of its slope (is there a trend at all?) is lib/laws's one
+// least-squares line, re-exported here for the findings.
+export { lineWithSe, tCritical95 } from '../laws/linalg';
+export type { LineFit } from '../laws/linalg';
 
 export function mean(v: readonly number[]): number {
   return v.length ? v.reduce((s, x) => s + x, 0) / v.length : NaN;

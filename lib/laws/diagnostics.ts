@@ -56,22 +56,6 @@ export function linearised(fit: Fit, points: CurveInput, unit?: TokenUnit): Line
   };
 }
 
-export interface ResidualRow {
-  D: number;
-  A: number;
-  A_fit: number;
-  residual: number;
-  unit: TokenUnit;
-}
-
-/** Observed against fitted values; `unit` is the unit of D in `points` (default: the fit's). */
-export function residualRows(fit: Fit, points: CurveInput, unit?: TokenUnit): ResidualRow[] {
-  return pointsIn(points, unit ?? fit.unit, fit.unit).map((p) => {
-    const A_fit = lawValue(fit, p.D);
-    return { D: p.D, A: p.A, A_fit, residual: p.A - A_fit, unit: fit.unit };
-  });
-}
-
 /** The fitted curve on `n` log-spaced D in [from, to] (in `unit`, default the fit's), for overlays. */
 export function curveRows(fit: Fit, opts: { from: number; to: number; n?: number; unit?: TokenUnit }): { D: number; A_fit: number; unit: TokenUnit }[] {
   const unit = opts.unit ?? fit.unit;

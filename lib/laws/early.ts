@@ -31,17 +31,7 @@ export interface TokensToRatio {
 
 /** D at which the law with parameters `p` equals `target`, or Infinity when it never does (target beyond the limit). */
 export function tokensAtRatio(law: ActivationLaw, p: readonly number[], target: number): number {
-  if (law === 'relu') {
-    // exp(-c D^alpha + b) + A0 = R  =>  D = ((b - ln(R - A0)) / c)^(1/alpha); falls toward A0 from above.
-    const [A0, alpha, b, c] = p;
-    if (!(target > A0)) return Infinity;
-    const z = b - Math.log(target - A0);
-    return z <= 0 ? 0 : Math.pow(z / c, 1 / alpha);
-  }
-  // -c D^-alpha + A0 = R  =>  D = (c / (A0 - R))^(1/alpha); rises toward A0 from below.
-  const [A0, alpha, c] = p;
-  if (!(target < A0)) return Infinity;
-  return Math.pow(c / (A0 - target), 1 / alpha);
+  return FORMS[law].tokensAt(target, p);
 }
 
 /**

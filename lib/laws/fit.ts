@@ -244,9 +244,3 @@ export function fitWarnings(o: {
 export function fitLaw(input: CurveInput, opts: FitOptions): LawFit {
   return fitLawDetailed(input, opts).fit;
 }
-
-/** Parameter vector of a law row, in `form.params` order (the inverse of the row's named fields). */
-export function paramsOf(fit: Pick<LawFit, 'law' | 'A0' | 'alpha' | 'b' | 'c'>): number[] {
-  if (fit.law === 'relu') return [fit.A0, fit.alpha, fit.b ?? NaN, fit.c];
-  return [fit.A0, fit.alpha, fit.c];
-}

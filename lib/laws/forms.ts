@@ -39,12 +39,22 @@ export interface Form {
   limit(p: readonly number[]): number | null;
 }
 
+/** A form of the paper's laws: what predictions (lib/laws/predict.ts) need besides the value. */
+export interface LawForm extends Form {
+  /** dA/dD at D. */
+  slope(D: number, p: readonly number[]): number;
+  /** The D beyond which A stays within eps of its limit (0 when it starts there). */
+  tokensWithin(eps: number, p: readonly number[]): number;
+  /** The D at which A equals `target` (0 when it starts past it), or Infinity when it never does (at or beyond the limit). */
+  tokensAt(target: number, p: readonly number[]): number;
+}
+
 const BIG = 1e8;
 // Positivity bounds for c and alpha: strictly positive as the paper states, but loose enough not to bind.
 const POS = 1e-12;
 
 /** ReLU, decreasing logspace power law: A = exp(-c D^alpha + b) + A0; params [A0, alpha, b, c]. */
-export const reluForm: Form = {
+export const reluForm: LawForm = {
   name: 'relu',
   formula: 'exp(-c*D^alpha + b) + A0',
   params: ['A0', 'alpha', 'b', 'c'],
@@ -65,10 +75,25 @@ export const reluForm: Form = {
   bounds: () => ({ lower: [0, 1e-3, -100, POS], upper: [1, 20, 100, BIG] }),
   rescale: (p, k) => [p[0], p[1], p[2], p[3] * Math.pow(k, p[1])],
   limit: (p) => p[0],
+  slope(D, p) {
+    const Da = Math.pow(D, p[1]);
+    return -p[3] * p[1] * (Da / D) * Math.exp(-p[3] * Da + p[2]);
+  },
+  // exp(-c D^alpha + b) = eps gives D = ((b - ln eps)/c)^(1/alpha).
+  tokensWithin(eps, p) {
+    const z = p[2] - Math.log(eps);
+    return z <= 0 ? 0 : Math.pow(z / p[3], 1 / p[1]);
+  },
+  // exp(-c D^alpha + b) + A0 = R gives D = ((b - ln(R - A0)) / c)^(1/alpha); falls toward A0 from above.
+  tokensAt(target, p) {
+    if (!(target > p[0])) return Infinity;
+    const z = p[2] - Math.log(target - p[0]);
+    return z <= 0 ? 0 : Math.pow(z / p[3], 1 / p[1]);
+  },
 };
 
 /** SiLU, increasing power law: A = -c D^(-alpha) + A0; params [A0, alpha, c]. */
-export const siluForm: Form = {
+export const siluForm: LawForm = {
   name: 'silu',
   formula: '-c*D^(-alpha) + A0',
   params: ['A0', 'alpha', 'c'],
@@ -87,6 +112,11 @@ export const siluForm: Form = {
   bounds: () => ({ lower: [0, 1e-3, POS], upper: [1, 20, BIG] }),
   rescale: (p, k) => [p[0], p[1], p[2] * Math.pow(k, -p[1])],
   limit: (p) => p[0],
+  slope: (D, p) => p[2] * p[1] * Math.pow(D, -p[1] - 1),
+  // c D^-alpha = eps gives D = (c/eps)^(1/alpha).
+  tokensWithin: (eps, p) => Math.pow(p[2] / eps, 1 / p[1]),
+  // -c D^-alpha + A0 = R gives D = (c / (A0 - R))^(1/alpha); rises toward A0 from below.
+  tokensAt: (target, p) => (target < p[0] ? Math.pow(p[2] / (p[0] - target), 1 / p[1]) : Infinity),
 };
 
 /**
@@ -180,7 +210,7 @@ export const sizeLimitForm: Form = {
   limit: (p) => p[0],
 };
 
-export const FORMS: Readonly<Record<LawName, Form>> = {
+export const FORMS: Readonly<Record<LawName, Form> & Record<'relu' | 'silu', LawForm>> = {
   relu: reluForm,
   silu: siluForm,
   log: logForm,

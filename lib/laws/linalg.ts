@@ -1,5 +1,8 @@
 // Tiny dense linear algebra for 2-4 parameter problems. Solving in place on a few numbers is much
 // faster than building ml-matrix objects inside the solver's inner loop (called ~10^5 times in a bootstrap).
+// The one least-squares line of the library lives here: the solver's starts call `ols` in their grids,
+// and the findings ask `lineWithSe` whether a trend is there at all.
+import { tQuantile } from './quantiles';
 
 /**
  * Solves A x = b for a symmetric positive definite n x n matrix A (row-major) by Cholesky.
@@ -34,8 +37,12 @@ export function solveSpd(A: Float64Array, b: Float64Array, n: number): Float64Ar
   return x;
 }
 
-/** Ordinary least squares y = intercept + slope * x, with its residual sum of squares. */
-export function ols(x: ArrayLike<number>, y: ArrayLike<number>): { slope: number; intercept: number; sse: number } | null {
+/**
+ * Ordinary least squares y = intercept + slope * x over the first x.length points, with its residual
+ * sum of squares and the spread of x (sxx = sum (x - mean x)^2, what the slope's error needs).
+ * null when x is (numerically) constant: no slope is defined.
+ */
+export function ols(x: ArrayLike<number>, y: ArrayLike<number>): { slope: number; intercept: number; sse: number; sxx: number } | null {
   const n = x.length;
   let mx = 0;
   let my = 0;
@@ -60,5 +67,37 @@ export function ols(x: ArrayLike<number>, y: ArrayLike<number>): { slope: number
     const r = y[i] - intercept - slope * x[i];
     sse += r * r;
   }
-  return { slope, intercept, sse };
+  return { slope, intercept, sse, sxx };
+}
+
+/** The t value a 95% two-sided interval needs with `df` degrees of freedom (exact, not a table). */
+export function tCritical95(df: number): number {
+  if (!(df >= 1)) return Infinity;
+  return tQuantile(0.975, df);
+}
+
+export interface LineFit {
+  n: number;
+  slope: number;
+  intercept: number;
+  /** Standard error of the slope (NaN with fewer than 3 points). */
+  se: number;
+  /** slope / se. */
+  t: number;
+  /** Half-width of the 95% interval of the slope. */
+  ci95: number;
+  /** The 95% interval of the slope excludes zero. */
+  significant: boolean;
+}
+
+/** `ols` with the slope's standard error and 95% interval: is there a trend at all? NaNs when x is constant. */
+export function lineWithSe(x: readonly number[], y: readonly number[]): LineFit {
+  const n = Math.min(x.length, y.length);
+  const f = n >= 2 ? ols(x.slice(0, n), y.slice(0, n)) : null;
+  if (!f) return { n, slope: NaN, intercept: NaN, se: NaN, t: NaN, ci95: NaN, significant: false };
+  const { slope, intercept } = f;
+  const se = n > 2 ? Math.sqrt(f.sse / (n - 2) / f.sxx) : NaN;
+  const t = se > 0 ? slope / se : se === 0 && slope !== 0 ? Math.sign(slope) * Infinity : NaN;
+  const ci95 = n > 2 ? tCritical95(n - 2) * se : NaN;
+  return { n, slope, intercept, se, t, ci95, significant: Number.isFinite(ci95) ? Math.abs(slope) > ci95 : Math.abs(t) === Infinity };
 }

@@ -1,70 +1,69 @@
 // Predictions from a fitted law: its limit, the data needed to come within eps of the limit, and the
 // slope dA/dD (how fast a model converges; compared across sizes against tokens per parameter).
 // Every D is in an explicit unit; intervals come from the bootstrap replicates when the fit has them.
+// The formulas live in the law's form (lib/laws/forms.ts): here a row's named parameters become the
+// form's parameter vector and back.
 import { quantileSorted } from 'simple-statistics';
 import { UserError } from '../util/errors';
 import type { LawFit, LawFitDetail } from './fit';
+import { FORMS, type LawForm } from './forms';
 import { convertPerToken, convertTokens, TOKENS_PER_UNIT, type TokenUnit } from './units';
 
 /** The named parameters predictions need (a LawFit row has them). */
 export type LawParams = Pick<LawFit, 'law' | 'A0' | 'alpha' | 'b' | 'c' | 'unit'>;
 export type FitLike = LawParams | LawFitDetail;
 
+/** The row fields the laws' parameter names (form.params) refer to. */
+type ParamName = 'A0' | 'alpha' | 'b' | 'c';
+
 function split(f: FitLike): { row: LawParams; samples: number[][] } {
   if ('fit' in f) return { row: f.fit, samples: f.samples };
   return { row: f, samples: [] };
 }
 
-function fromParams(row: LawParams, p: number[]): LawParams {
-  return row.law === 'relu'
-    ? { law: 'relu', A0: p[0], alpha: p[1], b: p[2], c: p[3], unit: row.unit }
-    : { law: 'silu', A0: p[0], alpha: p[1], b: null, c: p[2], unit: row.unit };
+/** The row's law and its parameter vector, in `form.params` order (D in the row's unit). */
+function lawOf(row: LawParams): { form: LawForm; p: number[] } {
+  const form = FORMS[row.law];
+  return { form, p: form.params.map((name) => row[name as ParamName] ?? NaN) };
+}
+
+/** A parameter vector (a bootstrap replicate) as a row: the inverse of lawOf. */
+function fromParams(row: LawParams, p: readonly number[]): LawParams {
+  const out: LawParams = { law: row.law, A0: NaN, alpha: NaN, b: null, c: NaN, unit: row.unit };
+  FORMS[row.law].params.forEach((name, i) => { out[name as ParamName] = p[i]; });
+  return out;
 }
 
 /** A(D), D in `unit` (default: the fit's unit). */
 export function lawValue(f: FitLike, D: number, unit?: TokenUnit): number {
   const { row } = split(f);
-  const x = convertTokens(D, unit ?? row.unit, row.unit);
-  if (row.law === 'relu') return Math.exp(-row.c * Math.pow(x, row.alpha) + (row.b ?? NaN)) + row.A0;
-  return -row.c * Math.pow(x, -row.alpha) + row.A0;
+  const { form, p } = lawOf(row);
+  return form.value(convertTokens(D, unit ?? row.unit, row.unit), p);
 }
 
 /** The limit activation ratio A0 = lim A(D). */
 export function limitOf(f: FitLike): number {
-  return split(f).row.A0;
+  const { form, p } = lawOf(split(f).row);
+  return form.limit(p) ?? NaN;
 }
 
 /**
- * Training data after which the law stays within `eps` of its limit, in `unit` (default: the fit's).
- * ReLU: exp(-c D^alpha + b) = eps gives D = ((b - ln eps)/c)^(1/alpha); 0 when the curve starts within eps.
- * SiLU: c D^-alpha = eps gives D = (c/eps)^(1/alpha).
+ * Training data after which the law stays within `eps` of its limit, in `unit` (default: the fit's);
+ * 0 when the curve starts within eps.
  */
 export function tokensToWithin(f: FitLike, eps: number, unit?: TokenUnit): number {
   if (!(eps > 0)) throw new UserError(`eps must be a positive number (got ${eps})`);
   const { row } = split(f);
-  let D: number;
-  if (row.law === 'relu') {
-    const z = (row.b ?? NaN) - Math.log(eps);
-    D = z <= 0 ? 0 : Math.pow(z / row.c, 1 / row.alpha);
-  } else {
-    D = Math.pow(row.c / eps, 1 / row.alpha);
-  }
-  return convertTokens(D, row.unit, unit ?? row.unit);
+  const { form, p } = lawOf(row);
+  return convertTokens(form.tokensWithin(eps, p), row.unit, unit ?? row.unit);
 }
 
 /** dA/dD at D, both D and the "per" in `unit` (default: the fit's unit). */
 export function slopeAt(f: FitLike, D: number, unit?: TokenUnit): number {
   const { row } = split(f);
   const u = unit ?? row.unit;
-  const x = convertTokens(D, u, row.unit);
-  let s: number;
-  if (row.law === 'relu') {
-    const xa = Math.pow(x, row.alpha);
-    s = -row.c * row.alpha * (xa / x) * Math.exp(-row.c * xa + (row.b ?? NaN));
-  } else {
-    s = row.c * row.alpha * Math.pow(x, -row.alpha - 1);
-  }
-  return convertPerToken(s, row.unit, u);
+  const { form, p } = lawOf(row);
+  return convertPerToken(form.slope(convertTokens(D, u, row.unit), p), row.unit, u);
 }
 
 function interval(values: number[], level: number): [number, number] {

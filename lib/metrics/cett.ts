@@ -41,9 +41,6 @@ export interface GridOptions {
   hiQuantile?: number;
 }
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
 /** Rounds to float32 (keys and thresholds live in float32). */
 export const fround = Math.fround;
 
@@ -394,10 +391,4 @@ export function cettCurve(a: Float32Array, W: Float32Array, norms: Float32Array,
   const b = new CettCurveBuilder(W, norms, W.length / norms.length, tokens);
   b.add(a, tokens);
   return b.finish();
-}
-
-/** The float32 bit pattern of x (for debugging and tests). */
-export function floatBits(x: number): number {
-  f32[0] = x;
-  return u32[0];
 }

@@ -12,9 +12,9 @@ export {
 export { PplRatio, pplRatio } from './ppl';
 export {
   CalibrateOptions, Calibration, CettMeasurement, CettSearch, PplPOptions, PplPResult, RowContext, SearchOptions, calibrate, cettLayerRows,
-  cettRow, checkP, denseNll, fixedCett, measureAtCett, pplPSparsity, rowContext, searchCett, searchSteps, thresholdsAt,
+  cettRow, checkP, checkTol, denseNll, fixedCett, MAX_TOL, measureAtCett, pplPSparsity, rowContext, searchCett, searchSteps, thresholdsAt,
 } from './ppl-p';
-export { CheckpointRef, StabiliseOptions, StabilisedResult, runCheckpoints, stabilised, stabilisedRun } from './stabilise';
+export { CheckpointRef, StabiliseOptions, StabilisedResult, runCheckpoints, stabilised } from './stabilise';
 export {
   BASELINES, BASELINE_METHODS, BaselineDef, BaselineMethod, BaselineSpec, DEFAULT_FRACTIONS, DEFAULT_QUANTILES, SweepOptions, baselineInfo,
   baselineSparsifiers, baselineSweep, baselineSweepSize, checkBaseline, isBaselineMethod, measureBaseline, quantileThresholds, sortedAbsGate, topKMask,

@@ -99,7 +99,7 @@ export function measureAtCett(cal: Calibration, cett: number, opts: SearchOption
 }
 
 export interface PplPOptions extends SearchOptions {
-  /** Bisection stops when the bracket on c is at most this wide (spec: 1e-3 or finer). */
+  /** Bisection stops when the bracket on c is at most this wide (default and widest: MAX_TOL). */
   tol?: number;
   /** Called after every sparse pass. */
   onStep?: (step: SearchRow, done: number, total: number) => void;
@@ -118,6 +118,19 @@ export function checkP(p: number): void {
   if (!(typeof p === 'number' && p > 0 && p < 1)) throw new UserError(`p must be in (0, 1) (a fraction: 0.01 for PPL-1%), got ${p}`);
 }
 
+/**
+ * The widest CETT bracket the search may stop at, for the library and the command alike: method.md
+ * asks for a tolerance of 1e-3 or finer. It is also the default (10 sparse passes).
+ */
+export const MAX_TOL = 1e-3;
+
+/** Refuses a tolerance outside (0, MAX_TOL]; `name` is how the caller calls it ('--tol' on the command line). */
+export function checkTol(tol: number, name = 'tolerance'): void {
+  if (!(typeof tol === 'number' && tol > 0 && tol <= MAX_TOL)) {
+    throw new UserError(`${name} must be in (0, ${MAX_TOL}] (method.md: 1e-3 or finer), got ${tol}`);
+  }
+}
+
 export function searchSteps(tol: number): number {
   return Math.ceil(Math.log2(1 / tol));
 }
@@ -131,8 +144,8 @@ export function searchSteps(tol: number): number {
 export function searchCett(cals: Calibration[], p: number, opts: PplPOptions = {}): CettSearch {
   checkP(p);
   if (cals.length === 0) throw new UserError('the CETT search needs at least one checkpoint');
-  const tol = opts.tol ?? 1e-3;
-  if (!(tol > 0 && tol <= 0.05)) throw new UserError(`tolerance must be in (0, 0.05], got ${tol}`);
+  const tol = opts.tol ?? MAX_TOL;
+  checkTol(tol);
   const total = searchSteps(tol);
   let lo = 0;
   let hi = 1;

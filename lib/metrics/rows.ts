@@ -67,6 +67,11 @@ export function labelOf(
   };
 }
 
+/** The name of the PPL-p% level of p (a fraction): 0.01 -> 'PPL-1%', 0.05 -> 'PPL-5%', 0.075 -> 'PPL-7.5%'. */
+export function pplLabel(p: number): string {
+  return `PPL-${Number((100 * p).toPrecision(3))}%`;
+}
+
 /** Mean of per-layer fractions (the model's ratio, as in the paper). */
 export function meanOf(xs: readonly number[]): number {
   return xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN;

@@ -8,7 +8,7 @@ import { ModelConfig } from '../model/config';
 import { listCheckpoints } from '../checkpoint/run-dir';
 import { UserError } from '../util/errors';
 import { MetricSet } from './eval-set';
-import { Calibration, calibrate, CettMeasurement, cettLayerRows, cettRow, measureAtCett, PplPOptions, searchCett, searchSteps } from './ppl-p';
+import { Calibration, calibrate, CettMeasurement, cettLayerRows, cettRow, checkTol, MAX_TOL, measureAtCett, PplPOptions, searchCett, searchSteps } from './ppl-p';
 import { LayerRow, SearchRow, SparsityRow } from './rows';
 
 export interface CheckpointRef {
@@ -66,7 +66,8 @@ export function stabilised(checkpoints: CheckpointRef[], set: MetricSet, opts: S
   const kk = Math.min(k, checkpoints.length);
   const fixed = opts.fixedCetts ?? [];
   for (const c of fixed) if (!(c >= 0 && c <= 1)) throw new UserError(`fixed CETT values must be in [0, 1], got ${c}`);
-  const tol = opts.tol ?? 1e-3;
+  const tol = opts.tol ?? MAX_TOL;
+  checkTol(tol);
   const n = checkpoints.length;
   const totalWork = n /* calibrations */ + searchSteps(tol) * kk + (n - kk) + n * fixed.length;
   let done = 0;
@@ -129,9 +130,4 @@ export function stabilised(checkpoints: CheckpointRef[], set: MetricSet, opts: S
     searchedOn: tailCals.map((c) => c.name), rows: [...rows, ...fixedRows], layers, steps: search.steps,
     seconds: { calibrate: calSeconds, search: searchSeconds, apply: (Date.now() - tApply) / 1000 - applyCal, total: (Date.now() - t0) / 1000 },
   };
-}
-
-/** Stabilised PPL-p% of a whole run directory. */
-export function stabilisedRun(runDir: string, set: MetricSet, opts: StabiliseOptions): StabilisedResult {
-  return stabilised(runCheckpoints(runDir), set, opts);
 }

@@ -2,7 +2,8 @@
 // or anything shaped like a danfojs DataFrame ({ columns: string[], values: unknown[][] }).
 // Duck-typed on purpose, so lib/plot never loads danfojs-node (about 1 s, mathjs and all).
 
-export type Row = Record<string, unknown>;
+import type { Row } from '../util/tables';
+export type { Row };
 
 /** The part of a danfojs DataFrame that the helpers read (`values` must be 2-D: one array per row). */
 export interface DataFrameLike {

@@ -40,11 +40,6 @@ function tslabJupyter(): TslabJupyterModule | undefined {
   return found;
 }
 
-/** True when running inside a tslab kernel that is executing a cell. */
-export function inNotebook(): boolean {
-  return typeof tslabJupyter()?.lastWriteDisplayData === 'function';
-}
-
 /**
  * Sends one display_data message with all the MIME types in `data` (the frontend shows the
  * richest it can). Returns false, sending nothing, outside a tslab kernel.

@@ -6,6 +6,7 @@ import { writeFileAtomic } from './atomic';
 import { readJsonlChecked, Shape } from './checked-read';
 import { UserError } from './errors';
 
+/** One row of a table of any shape (the library's one untyped row; typed tables are in lib/experiments/schema.ts). */
 export type Row = Record<string, unknown>;
 
 function csvCell(v: unknown): string {

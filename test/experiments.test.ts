@@ -67,7 +67,7 @@ test('reproduce: an interrupted sweep resumes without redoing finished runs, and
 
   const r = runCommand('reproduce', ['--profile', 'smoke'], env);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, new RegExp(`${firstDone.length} already done`));
+  assert.match(r.stderr, new RegExp(`${firstDone.length} already measured`));
   // the children's progress arrives as JSON lines and is shown as text (here a finished stage), never as raw JSON
   assert.match(r.stderr, /^\[[\w,-]+\] \S+ measure measured: stabilised CETT \d/m);
   assert.doesNotMatch(r.stderr, /"event"/);

@@ -1,7 +1,7 @@
 // What lib/index.ts exposes as `sl.results`.
 export { PROFILES, getProfile } from './profiles';
 export type { Profile, RunSpec, MeasureSpec, Finding } from './profiles';
-export { loadResults, resultsForNotebook, hasResults, runProfile } from './results';
+export { loadResults, resultsForNotebook, presentResults, hasResults, runProfile } from './results';
 export { reproduceProfile } from './reproduce';
 export type { ReproduceOptions, ReproduceSummary } from './reproduce';
 export type { Results, ResultsSource } from './results';

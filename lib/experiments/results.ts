@@ -79,7 +79,31 @@ function describeProvenance(manifest: Record<string, unknown>): string {
   };
   // A refitted snapshot: the measurements are older than the fits (lib/experiments/snapshot.ts).
   if (manifest.refit) return `measured and first aggregated on ${at(manifest.measured_and_first_aggregated)}, fits redone on ${at(manifest.refit)}`;
-  return `aggregated on ${at(manifest.aggregated)}`;
+  const partial = manifest.partial as { measured?: number; of?: number } | undefined;
+  // A sweep run a part at a time: say plainly how much of it the tables hold.
+  const part = partial ? `; partial: ${partial.measured} of ${partial.of} runs measured so far, the rest are not in these tables` : '';
+  return `aggregated on ${at(manifest.aggregated)}${part}`;
+}
+
+/**
+ * A profile's results where they exist without computing anything: its fresh results, else its
+ * committed snapshot, else undefined (a notebook's optional section, e.g. the `long` profile).
+ */
+export function presentResults(profile: string): { results: Results; note: string; source: ResultsSource } | undefined {
+  getProfile(profile);
+  const rel = (d: string) => path.relative(projectRoot(), d) || d;
+  if (hasResults(profile)) {
+    const results = loadResults(profile);
+    return { results, source: 'fresh', note: `These are the '${profile}' profile's results that were trained and measured on this machine (${rel(results.dir)}, ${describeProvenance(results.manifest)}).` };
+  }
+  const snap = snapshotDir(profile);
+  if (!fs.existsSync(path.join(snap, 'manifest.json'))) return undefined;
+  const results = loadResults(profile, snap);
+  return {
+    results, source: 'snapshot',
+    note: `These are the committed results of the '${profile}' profile (${rel(snap)}, ${describeProvenance(results.manifest)}): nothing was trained or measured to show them. ` +
+      `Run \`node dist/lib/cli/reproduce.js --profile ${profile}\` to measure them yourself; this notebook then shows your own results instead.`,
+  };
 }
 
 /**
@@ -101,19 +125,9 @@ export async function resultsForNotebook(opts: { profile?: string; recompute?: b
     const results = loadResults(asked);
     return { results, source: 'computed', note: `These are the '${asked}' profile's results, measured again just now on this machine (${rel(results.dir)}).` };
   }
-  if (hasResults(asked)) {
-    const results = loadResults(asked);
-    return { results, source: 'fresh', note: `These are the '${asked}' profile's results that were trained and measured on this machine (${rel(results.dir)}, ${describeProvenance(results.manifest)}).` };
-  }
+  const present = presentResults(asked);
+  if (present) return present;
   const snap = snapshotDir(asked);
-  if (fs.existsSync(path.join(snap, 'manifest.json'))) {
-    const results = loadResults(asked, snap);
-    return {
-      results, source: 'snapshot',
-      note: `These are the committed results of the '${asked}' profile (${rel(snap)}, ${describeProvenance(results.manifest)}): nothing was trained or measured to show them. ` +
-        `Run \`npm run reproduce\` to measure them yourself; this notebook then shows your own results instead.`,
-    };
-  }
   if (asked !== 'smoke' && process.env.SPARSING_NO_FALLBACK === '1') {
     throw new UserError(`no results for profile '${asked}': neither ${rel(resultsDir(asked))} nor ${rel(snap)} exists, and SPARSING_NO_FALLBACK=1 forbids computing 'smoke' instead`);
   }

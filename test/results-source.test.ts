@@ -1,5 +1,6 @@
 // Which results a notebook shows (fresh, else the committed snapshot, else smoke), and that it says so
 // in its first output; snapshots refuse a dirty tree; manifests record training and measuring time.
+import { PROFILES } from '../lib/experiments/profiles';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -41,7 +42,13 @@ test('fresh results of the chosen profile come first; with no fallback allowed, 
   const r = await withEnvAsync({ SPARSING_DATA_DIR: dir, SPARSING_PROFILE: 'default' }, () => resultsForNotebook());
   assert.equal(r.source, 'fresh');
   assert.match(r.note, /trained and measured on this machine/);
-  await assert.rejects(withEnvAsync({ SPARSING_DATA_DIR: tmpDir(), SPARSING_PROFILE: 'long', SPARSING_NO_FALLBACK: '1' }, () => resultsForNotebook()), /no results for profile 'long'/);
+  // A profile with neither fresh results nor a committed snapshot (every real profile may have one).
+  PROFILES['no-results'] = { ...PROFILES.smoke, name: 'no-results' };
+  try {
+    await assert.rejects(withEnvAsync({ SPARSING_DATA_DIR: tmpDir(), SPARSING_PROFILE: 'no-results', SPARSING_NO_FALLBACK: '1' }, () => resultsForNotebook()), /no results for profile 'no-results'/);
+  } finally {
+    delete PROFILES['no-results'];
+  }
 });
 
 test('the committed notebooks say first which results they show, and carry execution counts', () => {

@@ -1,8 +1,12 @@
 // Training throughput per preset and backend, next to PyTorch eager on the same shapes, and where
 // the time goes (kernels per step, top kernels by time):
 //   node dist/bench/train-speed.js [--steps N] [--backends wasm,tensorflow,cpu] [--presets d64-l2,d128-l4]
-//                                  [--profile] [--torch-threads 1,2] [--no-torch] [--replicas 1,4]
+//                                  [--profile] [--torch-threads 1,2] [--no-torch] [--replicas 1,4] [--threads 1,2]
 // --replicas adds rows for R seeds trained as one replica-stacked model (tokens/s counts all replicas).
+// --threads runs the native backend once per thread count (SPARSING_THREADS; default: the engine's own plan).
+// Besides tokens/s, every row gives CPU milliseconds per 1,000 tokens (user + system time of the
+// process over the timed steps): on a loaded machine that stays put where tokens/s does not, and with
+// one thread it is the cost of the engine itself.
 // Each backend runs in its own process (a process keeps one backend). The PyTorch side runs
 // bench/train_speed_torch.py with $PYTHON (default /work/venv/bin/python, then python3) when it
 // imports torch; otherwise its rows say why they are missing. Ratios are project / PyTorch tokens/s
@@ -11,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../lib/backend/tf';
-import { initBackend, backendDetail } from '../lib/backend/select';
+import { initBackend, backendDetail, backendThreads } from '../lib/backend/select';
 import { presetConfig } from '../lib/model/presets';
 import { paramCounts, ModelConfig } from '../lib/model/config';
 import { Model } from '../lib/model/model';
@@ -39,12 +43,16 @@ async function measure(preset: string, steps: number, profile: boolean, R: numbe
   };
   step(0); step(1); // warm up (kernel set-up, allocation)
   const tensorsBefore = tf.memory().numTensors;
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < steps; i++) step(i + 2);
   const sec = Number(process.hrtime.bigint() - t0) / 1e9 / steps;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSec = (cpu.user + cpu.system) / 1e6 / steps;
   const p = paramCounts(c);
   const row: Row = { backend: backendDetail(), preset: R === 1 ? preset : `${preset} x${R} replicas`, base: preset, params: p.total, batch: `${B}x${T}`, B, T, step_s: sec, tokens_per_s: (R * B * T) / sec,
-    gflops: (6 * p.total * R * B * T) / sec / 1e9, tensors_flat: tf.memory().numTensors === tensorsBefore };
+    gflops: (6 * p.total * R * B * T) / sec / 1e9, tensors_flat: tf.memory().numTensors === tensorsBefore,
+    threads: backendThreads().threads, cpu_ms_per_1k: (cpuSec * 1e6) / (R * B * T) };
   if (profile) {
     const info = await tf.profile(() => { step(steps + 2); return []; });
     const by = new Map<string, { calls: number; ms: number }>();
@@ -83,8 +91,8 @@ function torchRow(py: string, c: ModelConfig, B: number, T: number, threads: num
 async function main() {
   const { values } = parseCli(process.argv.slice(2), {
     steps: { type: 'string' }, backends: { type: 'string' }, presets: { type: 'string' }, child: { type: 'boolean' },
-    profile: { type: 'boolean' }, 'torch-threads': { type: 'string' }, 'no-torch': { type: 'boolean' }, replicas: { type: 'string' },
-  }, 'usage: train-speed [--steps N] [--backends wasm,tensorflow] [--presets d64-l2,d128-l4] [--profile] [--torch-threads 1,2] [--no-torch] [--replicas 1,4]');
+    profile: { type: 'boolean' }, 'torch-threads': { type: 'string' }, 'no-torch': { type: 'boolean' }, replicas: { type: 'string' }, threads: { type: 'string' },
+  }, 'usage: train-speed [--steps N] [--backends wasm,tensorflow] [--presets d64-l2,d128-l4] [--profile] [--torch-threads 1,2] [--no-torch] [--replicas 1,4] [--threads 1,2]');
   const replicas = (values.replicas ?? '1').split(',').map(Number);
   const steps = numberFlag('steps', values.steps) ?? 10;
   const presets = (values.presets ?? 'd64-l2,d128-l4').split(',');
@@ -94,11 +102,15 @@ async function main() {
     return;
   }
   const rows: Row[] = [];
+  const tfThreads = values.threads ? values.threads.split(',').map((t) => String(numberFlag('threads', t))) : [undefined];
   for (const b of (values.backends ?? 'wasm,tensorflow').split(',')) {
-    const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', '--steps', String(steps), '--presets', presets.join(','), '--replicas', replicas.join(','), ...(values.profile ? ['--profile'] : [])],
-      { encoding: 'utf8', env: { ...process.env, SPARSING_BACKEND: b } });
-    if (r.status !== 0) { rows.push({ backend: b, preset: '-', note: (r.stderr.trim().split('\n').pop() ?? 'failed').slice(0, 100) }); continue; }
-    for (const line of r.stdout.trim().split('\n')) rows.push(JSON.parse(line));
+    for (const th of b.startsWith('tensorflow') ? tfThreads : [undefined]) {
+      const env = { ...process.env, SPARSING_BACKEND: b, ...(th ? { SPARSING_THREADS: th } : {}) };
+      const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', '--steps', String(steps), '--presets', presets.join(','), '--replicas', replicas.join(','), ...(values.profile ? ['--profile'] : [])],
+        { encoding: 'utf8', env });
+      if (r.status !== 0) { rows.push({ backend: b, preset: '-', note: (r.stderr.trim().split('\n').pop() ?? 'failed').slice(0, 100) }); continue; }
+      for (const line of r.stdout.trim().split('\n')) rows.push(JSON.parse(line));
+    }
   }
   // PyTorch on the same shapes
   const torch = new Map<string, Row>(); // `${preset}/${threads}` -> row
@@ -109,15 +121,20 @@ async function main() {
 
   const thCols = threads.map((t) => `PyTorch ${t}T tok/s`);
   const ratioCols = threads.map((t) => `ratio vs ${t}T`);
-  console.log(`| backend | preset | params | batch | s/step | tokens/s | GFLOP/s (6PT) | tensors flat | ${thCols.join(' | ')} | ${ratioCols.join(' | ')} |`);
-  console.log(`|---|---|---|---|---|---|---|---|${thCols.map(() => '---|').join('')}${ratioCols.map(() => '---|').join('')}`);
+  console.log(`| backend | threads | preset | params | batch | s/step | tokens/s | CPU ms/1k tok | GFLOP/s (6PT) | tensors flat | ${thCols.join(' | ')} | ${ratioCols.join(' | ')} |`);
+  console.log(`|---|---|---|---|---|---|---|---|---|---|${thCols.map(() => '---|').join('')}${ratioCols.map(() => '---|').join('')}`);
   for (const r of rows) {
     if (r.note) { console.log(`| ${r.backend} | not available: ${r.note} |`); continue; }
     const tps = r.tokens_per_s as number;
     const th = threads.map((t) => (r.base === r.preset ? torch.get(`${r.preset}/${t}`) : undefined));
     const thText = th.map((x) => (x ? (x.note ? `failed: ${x.note}` : String(Math.round(x.tokens_per_s as number))) : '-'));
     const ratios = th.map((x) => (x && !x.note ? (tps / (x.tokens_per_s as number)).toFixed(2) : '-'));
-    console.log(`| ${r.backend} | ${r.preset} | ${r.params} | ${r.batch} | ${(r.step_s as number).toFixed(3)} | ${Math.round(tps)} | ${(r.gflops as number).toFixed(1)} | ${r.tensors_flat} | ${thText.join(' | ')} | ${ratios.join(' | ')} |`);
+    console.log(`| ${r.backend} | ${r.threads} | ${r.preset} | ${r.params} | ${r.batch} | ${(r.step_s as number).toFixed(3)} | ${Math.round(tps)} | ${(r.cpu_ms_per_1k as number).toFixed(1)} | ${(r.gflops as number).toFixed(1)} | ${r.tensors_flat} | ${thText.join(' | ')} | ${ratios.join(' | ')} |`);
+  }
+  if (torch.size) {
+    console.log('\n| PyTorch | threads | tokens/s | CPU ms/1k tok |');
+    console.log('|---|---|---|---|');
+    for (const [k, x] of torch) console.log(x.note ? `| ${k} | failed: ${x.note} |` : `| ${k.split('/')[0]} | ${x.threads} | ${Math.round(x.tokens_per_s as number)} | ${(x.cpu_ms_per_1k as number)?.toFixed(1) ?? '-'} |`);
   }
   if (torchNote) console.log(`\nPyTorch: ${torchNote}`);
   else console.log(`\nPyTorch ${[...torch.values()].find((x) => x.torch)?.torch ?? '?'} eager (${py}), same shapes, random tokens.`);

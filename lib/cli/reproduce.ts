@@ -69,6 +69,7 @@ runCli(async () => {
   const t0 = Date.now();
   const todo = values['aggregate-only'] ? [] : runs.filter((r) => !fs.existsSync(measureFile(profile.name, r.id)));
   const jobs = numberFlag('jobs', values.jobs) ?? Number(process.env.SPARSING_JOBS ?? 2);
+  if (Number.isInteger(jobs) && jobs >= 1) process.env.SPARSING_JOBS = String(jobs); // children share the cores: TensorFlow threads each = cores / jobs (lib/backend/threads.ts)
   process.stderr.write(`[reproduce ${profile.name}] ${profile.runs.length} runs in the profile, ${runs.length} in this shard, ${runs.length - todo.length} already done, ${todo.length} to do, ${jobs} at a time on ${backendDetail()}\n`);
   if (todo.length) {
     const status = new Map<string, string>();

@@ -1,5 +1,6 @@
 // Training throughput per preset and backend, next to PyTorch eager on the same shapes, and where
-// the time goes (kernels per step, top kernels by time):
+// the time goes (kernels per step, top kernels by time; on the native backend, TensorFlow ops per
+// step counted at the binding, since its training pass runs most of them outside tfjs):
 //   node dist/bench/train-speed.js [--steps N] [--backends wasm,tensorflow,cpu] [--presets d64-l2,d128-l4]
 //                                  [--profile] [--torch-threads 1,2] [--no-torch] [--replicas 1,4] [--threads 1,2]
 // --replicas adds rows for R seeds trained as one replica-stacked model (tokens/s counts all replicas).
@@ -53,7 +54,14 @@ async function measure(preset: string, steps: number, profile: boolean, R: numbe
   const row: Row = { backend: backendDetail(), preset: R === 1 ? preset : `${preset} x${R} replicas`, base: preset, params: p.total, batch: `${B}x${T}`, B, T, step_s: sec, tokens_per_s: (R * B * T) / sec,
     gflops: (6 * p.total * R * B * T) / sec / 1e9, tensors_flat: tf.memory().numTensors === tensorsBefore,
     threads: backendThreads().threads, cpu_ms_per_1k: (cpuSec * 1e6) / (R * B * T) };
-  if (profile) {
+  if (profile && tf.getBackend() === 'tensorflow') {
+    // The native training pass runs TensorFlow ops outside tfjs's engine (lib/backend/native-raw.ts),
+    // which tf.profile does not see: count and time every op at the binding instead.
+    const ops = nativeOpsOf(() => step(steps + 2));
+    row.kernels = ops.count;
+    row.kernel_ms = ops.ms;
+    row.top = ops.top;
+  } else if (profile) {
     const info = await tf.profile(() => { step(steps + 2); return []; });
     const by = new Map<string, { calls: number; ms: number }>();
     for (const k of info.kernels) {
@@ -68,6 +76,32 @@ async function measure(preset: string, steps: number, profile: boolean, R: numbe
   }
   m.dispose(); opt.dispose();
   return row;
+}
+
+/** Every TensorFlow op one call of fn runs on the native backend, by op name, with its wall time. */
+function nativeOpsOf(fn: () => void): { count: number; ms: number; top: { name: string; calls: number; ms: number }[] } {
+  const backend = tf.backend() as unknown as { binding: { executeOp: (...a: unknown[]) => unknown } };
+  const original = backend.binding;
+  const by = new Map<string, { calls: number; ms: number }>();
+  const timed = Object.create(original);
+  Object.defineProperty(timed, 'executeOp', {
+    value: (name: string, ...rest: unknown[]) => {
+      const t0 = process.hrtime.bigint();
+      const out = original.executeOp(name, ...rest);
+      const e = by.get(name) ?? { calls: 0, ms: 0 };
+      e.calls += 1;
+      e.ms += Number(process.hrtime.bigint() - t0) / 1e6;
+      by.set(name, e);
+      return out;
+    },
+  });
+  backend.binding = timed;
+  try { fn(); } finally { backend.binding = original; }
+  const all = [...by.values()];
+  return {
+    count: all.reduce((s, e) => s + e.calls, 0), ms: all.reduce((s, e) => s + e.ms, 0),
+    top: [...by.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12).map(([name, e]) => ({ name, ...e })),
+  };
 }
 
 function python(): string | undefined {
@@ -141,7 +175,8 @@ async function main() {
   if (values.profile) {
     for (const r of rows) {
       if (r.note || !r.top) continue;
-      console.log(`\n${r.backend} ${r.preset}: ${r.kernels} kernels per step, ${(r.kernel_ms as number).toFixed(1)} ms of kernel time`);
+      const what = String(r.backend).startsWith('tensorflow') ? 'TensorFlow ops' : 'kernels';
+      console.log(`\n${r.backend} ${r.preset}: ${r.kernels} ${what} per step, ${(r.kernel_ms as number).toFixed(1)} ms in them`);
       console.log('| kernel | calls | ms |');
       console.log('|---|---|---|');
       for (const k of r.top as { name: string; calls: number; ms: number }[]) console.log(`| ${k.name} | ${k.calls} | ${k.ms.toFixed(2)} |`);

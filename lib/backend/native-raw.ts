@@ -143,10 +143,33 @@ export class RawOps {
     return this.backend.createOutputTensor({ id: h.id, shape: h.shape, dtype: this.b.TF_FLOAT });
   }
 
+  /** A point to release() back to. */
+  mark(): number {
+    return this.made.length;
+  }
+
+  /** Deletes the handles made since the mark, but those in keep (a pass frees as it goes, as tfjs's scopes do). */
+  release(mark: number, keep: H[]): void {
+    const kept = new Set(keep.map((h) => h.id));
+    for (const h of this.made.splice(mark)) {
+      if (kept.has(h.id)) this.made.push(h);
+      else this.b.deleteTensor(h.id);
+    }
+  }
+
+  /** Deletes these handles now (each must be one this pass made and still holds). */
+  free(hs: H[]): void {
+    for (const h of hs) {
+      const i = this.made.indexOf(h);
+      if (i < 0) continue; // an input, a constant, or an alias already freed
+      this.made.splice(i, 1);
+      this.b.deleteTensor(h.id);
+    }
+  }
+
   /** Deletes every handle this pass made and did not hand to tfjs. */
   dispose(): void {
-    const seen = new Set<number>();
-    for (const h of this.made) if (!seen.has(h.id)) { seen.add(h.id); this.b.deleteTensor(h.id); }
+    for (const h of this.made) this.b.deleteTensor(h.id);
     this.made.length = 0;
   }
 }

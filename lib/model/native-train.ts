@@ -72,8 +72,10 @@ export function nativeLossAndGrads(model: Model, x: Int32Array, y: Int32Array, B
       n1: ReturnType<typeof norm>; qkvW: H; q: H; k: H; v: H; p: H; merged: H; oW: H;
       n2: ReturnType<typeof norm>; guW: H; g: H; u: H; s: H; a: H; downW: H; sig?: H; keep?: H;
     }[] = [];
+    const keptOf = (S: (typeof saved)[number]) => [S.n1.y, S.n1.nx, S.n1.r, S.q, S.k, S.v, S.p, S.merged, S.n2.y, S.n2.nx, S.n2.r, S.g, S.u, S.s, S.a, ...(S.sig ? [S.sig] : []), ...(S.keep ? [S.keep] : [])];
     for (let l = 0; l < c.layers; l++) {
       const pre = `model.layers.${l}`;
+      const mark = raw.mark(), hIn = h;
       // attention
       const n1 = norm(h, P(`${pre}.input_layernorm.weight`));
       const qkvW = P(`${pre}.self_attn.qkv_proj.weight`);
@@ -100,6 +102,8 @@ export function nativeLossAndGrads(model: Model, x: Int32Array, y: Int32Array, B
       const downW = P(`${pre}.mlp.down_proj.weight`);
       h = raw.add(h, scale(lin(a, downW), c.residualScale));                                // [N, d]
       saved.push({ n1, qkvW, q, k, v, p, merged, oW, n2, guW, g, u, s, a, downW, sig, keep });
+      raw.release(mark, [h, ...keptOf(saved[l])]); // what the backward needs, and the residual stream
+      raw.free([hIn]);
     }
     const nf = norm(h, P('model.norm.weight'));
     const hN = scale(nf.y, c.logitScale);                                                    // [N, d]
@@ -119,11 +123,13 @@ export function nativeLossAndGrads(model: Model, x: Int32Array, y: Int32Array, B
       dhN = raw.reshape(raw.batchMatMul(dl3, head), [N, d]);
       dHead = raw.batchMatMul(dl3, raw.reshape(hN, [R, n, d]), true, false);                 // [R, V, d]
     }
+    raw.free([logits, xentGrad, dLogits]);
     const nfb = normBack(scale(dhN, c.logitScale), nf);
     grads.set('model.norm.weight', nfb.dw);
     let dx = nfb.dx;                                                                          // [N, d]
     for (let l = c.layers - 1; l >= 0; l--) {
       const pre = `model.layers.${l}`, S = saved[l];
+      const mark = raw.mark(), dxIn = dx;
       // FFN
       const df = scale(dx, c.residualScale);
       const da = linDx(df, S.downW);
@@ -158,6 +164,8 @@ export function nativeLossAndGrads(model: Model, x: Int32Array, y: Int32Array, B
       const n1b = normBack(linDx(dQkv, S.qkvW), S.n1);
       grads.set(`${pre}.input_layernorm.weight`, n1b.dw);
       dx = raw.add(dx, n1b.dx);
+      raw.release(mark, [dx, ...['input_layernorm', 'self_attn.qkv_proj', 'self_attn.o_proj', 'post_attention_layernorm', 'mlp.gate_up_proj', 'mlp.down_proj'].map((k) => grads.get(`${pre}.${k}.weight`)!)]);
+      raw.free([...keptOf(S), dxIn]);
     }
     const dEmb = scale(dx, c.embScale);
     let dE = raw.segmentSum(dEmb, ids, R * V);                                                // [R*V, d]

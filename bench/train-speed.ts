@@ -153,7 +153,7 @@ async function main() {
       const env = { ...process.env, SPARSING_BACKEND: b, ...(th ? { TF_NUM_INTRAOP_THREADS: th } : {}) };
       const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', '--steps', String(steps), '--rounds', String(rounds), '--presets', presets.join(','), '--replicas', replicas.join(','), ...(values.profile ? ['--profile'] : [])],
         { encoding: 'utf8', env });
-      if (r.status !== 0) { rows.push({ backend: b, preset: '-', note: (r.stderr.trim().split('\n').pop() ?? 'failed').slice(0, 100) }); continue; }
+      if (r.status !== 0) { rows.push({ backend: b, preset: '-', note: (r.stderr.trim().split('\n').pop() || `stopped (${r.signal ?? `exit ${r.status}`})`).slice(0, 100) }); continue; }
       for (const line of r.stdout.trim().split('\n')) rows.push(JSON.parse(line));
     }
   }

@@ -4,7 +4,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { planThreads } from '../lib/backend/threads';
+import { planThreads, threadEnv as applyThreadsTo } from '../lib/backend/threads';
 import { loadNative } from '../lib/backend/native';
 import { UserError } from '../lib/util/errors';
 import { runCommand } from './helpers';
@@ -18,6 +18,10 @@ test('planThreads: SPARSING_THREADS, then a user-set TF_NUM_INTRAOP_THREADS, the
   assert.equal(planThreads({ SPARSING_THREADS: '1', TF_NUM_INTRAOP_THREADS: '3' }, 2).threads, 1);
   // the value an engine process set for itself is not a user's choice: its children plan their own
   assert.equal(planThreads({ TF_NUM_INTRAOP_THREADS: '2', SPARSING_TF_THREADS_SET: '2', SPARSING_JOBS: '2' }, 2).threads, 1);
+  // what a process passes on to its children: its own plan is marked as such, a user's value is not
+  const child = (env: NodeJS.ProcessEnv) => { const e = { ...env }; applyThreadsTo(e); return planThreads({ ...e, SPARSING_JOBS: '2' }, 2).threads; };
+  assert.equal(child({}), 1, 'a parent that planned 2 threads for itself: the child plans 2 cores / 2 jobs');
+  assert.equal(child({ TF_NUM_INTRAOP_THREADS: '2' }), 2, 'a user-set value reaches the children');
   for (const bad of [{ SPARSING_THREADS: '0' }, { SPARSING_THREADS: 'two' }, { SPARSING_JOBS: '-1' }, { TF_NUM_INTRAOP_THREADS: '1.5' }]) {
     assert.throws(() => planThreads(bad, 2), (e: Error) => e instanceof UserError && /is not a thread count/.test(e.message), JSON.stringify(bad));
   }

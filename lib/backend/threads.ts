@@ -43,16 +43,21 @@ export function planThreads(env: NodeJS.ProcessEnv = process.env, cores = usable
   return { threads: Math.max(1, Math.floor(cores / jobs)), why: `${cores} cores / ${jobs} job${jobs === 1 ? '' : 's'}` };
 }
 
+/** Plans the count and writes it into TensorFlow's variables in env, marking it as the engine's own. */
+export function threadEnv(env: NodeJS.ProcessEnv): ThreadPlan {
+  const plan = planThreads(env);
+  if (plan.why === 'TF_NUM_INTRAOP_THREADS') delete env[MARK]; // the user's own value: children keep it too
+  else env.TF_NUM_INTRAOP_THREADS = env[MARK] = String(plan.threads);
+  if (env.TF_NUM_INTEROP_THREADS === undefined) env.TF_NUM_INTEROP_THREADS = '1';
+  return plan;
+}
+
 let applied: ThreadPlan | undefined;
 
-/** Puts the plan into TensorFlow's environment variables (once per process; later calls return the first plan). */
-export function applyThreads(env: NodeJS.ProcessEnv = process.env): ThreadPlan {
-  if (applied) return applied;
-  const plan = planThreads(env);
-  env.TF_NUM_INTRAOP_THREADS = env[MARK] = String(plan.threads);
-  if (env.TF_NUM_INTEROP_THREADS === undefined) env.TF_NUM_INTEROP_THREADS = '1';
-  applied = plan;
-  return plan;
+/** threadEnv on this process's environment, once (TensorFlow reads it once, when the native backend loads). */
+export function applyThreads(): ThreadPlan {
+  applied ??= threadEnv(process.env);
+  return applied;
 }
 
 /** The plan the native backend loaded with, if it did. */

@@ -8,6 +8,9 @@
 // It is fast and silent when .native is absent (a couple of existsSync calls) and never throws.
 import * as fs from 'fs';
 import * as path from 'path';
+import { applyThreads } from './threads';
+import { registerNativeKernels } from './native-kernels';
+import { registerNativeOps } from './native-ops';
 
 export type NativeVariant = 'cpu' | 'gpu';
 
@@ -134,6 +137,8 @@ function tryVariant(variant: NativeVariant): string | undefined {
   // and on this 2-core machine they were not measurably faster than the Eigen kernels.
   if (process.env.TF_ENABLE_ONEDNN_OPTS === undefined) process.env.TF_ENABLE_ONEDNN_OPTS = '0';
   const onednn = /^(1|true)$/i.test(process.env.TF_ENABLE_ONEDNN_OPTS);
+  // TensorFlow sizes its thread pools from the environment when the binding creates its context.
+  applyThreads();
 
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { tf } = require('./tf') as typeof import('./tf');
@@ -142,6 +147,8 @@ function tryVariant(variant: NativeVariant): string | undefined {
   const binding = require(bindingPath) as { isUsingGpuDevice(): boolean };
   // Kernel registrations for backend 'tensorflow' and the backend class, both on our tfjs-core.
   require(path.join(pkgDir, 'dist', 'register_all_kernels.js'));
+  registerNativeKernels();
+  registerNativeOps();
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { NodeJSKernelBackend } = require(path.join(pkgDir, 'dist', 'nodejs_kernel_backend.js')) as {
     NodeJSKernelBackend: new (binding: unknown, packageName: string) => import('@tensorflow/tfjs').KernelBackend;

@@ -1,7 +1,7 @@
 // Where a result came from: code version, backend, time. Recorded in every result file.
 import { execSync } from 'node:child_process';
 import * as os from 'node:os';
-import { backendDetail, backendName } from './select';
+import { backendDetail, backendName, backendThreads } from './select';
 
 export function gitCommit(cwd = process.cwd()): string {
   try {
@@ -13,7 +13,11 @@ export function gitCommit(cwd = process.cwd()): string {
   }
 }
 
-export interface Provenance { commit: string; backend: string; backend_detail: string; date: string; host_cpus: number; node: string }
+export interface Provenance {
+  commit: string; backend: string; backend_detail: string; date: string; host_cpus: number; node: string;
+  /** Threads each op ran on (TensorFlow's intra-op pool on the native backend): the numbers can depend on it. */
+  threads: number;
+}
 
 export function provenance(): Provenance {
   return {
@@ -22,6 +26,7 @@ export function provenance(): Provenance {
     backend_detail: backendDetail(),
     date: new Date().toISOString(),
     host_cpus: os.cpus().length,
+    threads: backendThreads().threads,
     node: process.version,
   };
 }

@@ -3,6 +3,7 @@
 // 'tensorflow-cpu' force a native variant). The native one comes from `npm run setup:native[-gpu]`.
 import { tf } from './tf';
 import { registerWasmBackend } from './wasm';
+import { appliedThreads, planThreads } from './threads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ENV = 'SPARSING_BACKEND';
@@ -44,6 +45,7 @@ export async function initBackend(opts: { quiet?: boolean } = {}): Promise<Backe
   if (forced && !FORCEABLE.includes(forced)) {
     throw new Error(`${BACKEND_ENV}=${forced} is not a backend: use ${FORCEABLE.join(', ')}`);
   }
+  planThreads(); // a malformed SPARSING_THREADS / SPARSING_JOBS is one clear error, not a silent fallback to WASM
   const variant = forced === 'tensorflow-gpu' ? 'gpu' : forced === 'tensorflow-cpu' ? 'cpu' : undefined;
   const order: BackendName[] = forced ? [(variant ? 'tensorflow' : forced) as BackendName] : ['tensorflow', 'wasm', 'cpu'];
   for (const name of order) {
@@ -63,7 +65,8 @@ export async function initBackend(opts: { quiet?: boolean } = {}): Promise<Backe
       : 'no tfjs backend could be loaded');
   }
   if (!opts.quiet && !process.env.SPARSING_QUIET_BACKEND) {
-    process.stderr.write(`[sparsing-law] tfjs backend: ${chosenDetail}\n`);
+    const t = backendThreads();
+    process.stderr.write(`[sparsing-law] tfjs backend: ${chosenDetail}${chosen === 'tensorflow' ? `, ${t.threads} thread${t.threads === 1 ? '' : 's'} per op (${t.why})` : ''}\n`);
   }
   return chosen;
 }
@@ -76,4 +79,10 @@ export function backendName(): BackendName {
 
 export function backendDetail(): string {
   return chosenDetail;
+}
+
+/** Threads per op of the backend in use (the native backend's intra-op pool; WASM and cpu run on one). */
+export function backendThreads(): { threads: number; why: string } {
+  if (backendName() !== 'tensorflow') return { threads: 1, why: `${chosen} runs on one thread` };
+  return appliedThreads() ?? { threads: 0, why: 'unknown' };
 }

@@ -142,6 +142,8 @@ export async function reproduceProfile(opts: ReproduceOptions): Promise<Reproduc
     if (opts.resumeFromSnapshot) log(`[reproduce ${profile.name}] ${seedFromSnapshot(profile)}`);
     const todo = opts.aggregateOnly ? [] : runs.filter((r) => !fs.existsSync(measureFile(profile.name, r.id)));
     const jobs = opts.jobs ?? Number(process.env.SPARSING_JOBS ?? 2);
+    // Children share the cores: each sizes TensorFlow's thread pool to cores / jobs (lib/backend/threads.ts).
+    if (Number.isInteger(jobs) && jobs >= 1) process.env.SPARSING_JOBS = String(jobs);
     log(`[reproduce ${profile.name}] ${profile.runs.length} runs in the profile, ${runs.length} in this shard, ${runs.filter((r) => fs.existsSync(measureFile(profile.name, r.id))).length} already measured, ${todo.length} to do, ${jobs} at a time on ${backendDetail()}`);
     if (todo.length) await trainAndMeasure(profile, todo, jobs, t0, log);
     const summary = (aggregated: boolean): ReproduceSummary => ({ measured: todo.length, aggregated, seconds: (Date.now() - t0) / 1000 });

@@ -132,6 +132,12 @@ export class Model {
     return t;
   }
 
+  /** The rotary tables and causal mask of B sequences (all replicas) of T tokens, for lib/model/native-train.ts. */
+  trainTables(B: number, T: number): { cos: Tensor2D; sin: Tensor2D; mask: Tensor2D } {
+    const { cos, sin, mask } = this.tablesFor(B, T);
+    return { cos, sin, mask };
+  }
+
   /** x [R*n, in] times this replica-stacked (or plain) weight [in, out] -> [R*n, out]. */
   private linear(x: Tensor2D, w: Tensor): Tensor2D {
     const R = this.replicas;

@@ -3,6 +3,7 @@
 // per-head 2-D attention) and one-hot products; the other backends (native TensorFlow, cpu) use transpose
 // flags, gathers and a sparse cross-entropy, which cost fewer and cheaper kernels there.
 import { tf, Tensor, Tensor1D, Tensor2D } from '../backend/tf';
+import { sparseSoftmaxXent } from '../backend/native-ops';
 
 /** True where transpose flags, gathers and segment sums are fast (every backend but WASM). */
 export function flagsBackend(): boolean {
@@ -27,12 +28,31 @@ export const matMul2d: (a: Tensor2D, b: Tensor2D) => Tensor2D = tf.customGrad(
   }) as any,
 ) as unknown as (a: Tensor2D, b: Tensor2D) => Tensor2D;
 
-/** RMSNorm over the last axis: x / sqrt(mean(x^2) + eps) * w. x [..., d], w broadcastable ([d] or [R, 1, d]). */
+/**
+ * RMSNorm over the last axis: y = n * w with n = x * r, r = 1 / sqrt(mean(x^2) + eps).
+ * x [..., d], w broadcastable ([d] or [R, 1, d]). The gradient is written out (autograd's takes
+ * about twice the kernels, through rsqrt's and mean's own gradients):
+ *   g = dy * w,  dx = r * (g - n * mean(g * n)),  dw = dy * n summed over the broadcast axes.
+ */
 export function rmsNorm<X extends Tensor>(x: X, w: Tensor, eps: number): X {
-  return tf.tidy(() => {
-    const ms = tf.mean(tf.square(x), -1, true); // [..., 1]
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), w) as X;
-  });
+  const f = tf.customGrad(((xi: Tensor, wi: Tensor, save: (ts: Tensor[]) => void) => {
+    const r = tf.rsqrt(tf.add(tf.mean(tf.square(xi), -1, true), eps));    // [..., 1]
+    const n = tf.mul(xi, r);                                               // [..., d]
+    save([n, r, wi]);
+    return {
+      value: tf.mul(n, wi),                                                // [..., d]
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sn, sr, sw] = saved;
+        const g = tf.mul(dy, sw);                                          // [..., d]
+        const dx = tf.mul(sr, tf.sub(g, tf.mul(sn, tf.mean(tf.mul(g, sn), -1, true)))); // [..., d]
+        const axes = tf.backend_util.getReductionAxes(sw.shape, dy.shape);
+        const dw = tf.reshape(tf.sum(tf.mul(dy, sn), axes), sw.shape);   // w's shape
+        return [dx, dw];
+      },
+    };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  }) as any) as unknown as (a: Tensor, b: Tensor) => X;
+  return f(x, w);
 }
 
 /**
@@ -41,6 +61,7 @@ export function rmsNorm<X extends Tensor>(x: X, w: Tensor, eps: number): X {
  * enters the forward pass and no log-softmax is differentiated op by op.
  */
 export function sparseNll(logits: Tensor2D, targets: Tensor1D): Tensor1D {
+  if (tf.getBackend() === 'tensorflow') return nativeSparseNll(logits, targets);
   const [M, V] = logits.shape;
   const f = tf.customGrad(((z: Tensor2D, save: (ts: Tensor[]) => void) => {
     const lse = tf.logSumExp(z, -1);                                          // [M]
@@ -54,6 +75,17 @@ export function sparseNll(logits: Tensor2D, targets: Tensor1D): Tensor1D {
         return [tf.mul(tf.sub(p, onehot), tf.expandDims(dy, 1))];             // [M, V]
       },
     };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  }) as any) as unknown as (z: Tensor2D) => Tensor1D;
+  return f(logits);
+}
+
+/** sparseNll through TensorFlow's fused SparseSoftmaxCrossEntropyWithLogits, which gives the gradient with the loss. */
+function nativeSparseNll(logits: Tensor2D, targets: Tensor1D): Tensor1D {
+  const f = tf.customGrad(((z: Tensor2D, save: (ts: Tensor[]) => void) => {
+    const [loss, grad] = sparseSoftmaxXent(z, targets);                      // [M], [M, V]
+    save([grad]);
+    return { value: loss, gradFunc: (dy: Tensor1D, saved: Tensor[]) => [tf.mul(saved[0], tf.expandDims(dy, 1))] }; // [M, V]
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   }) as any) as unknown as (z: Tensor2D) => Tensor1D;
   return f(logits);

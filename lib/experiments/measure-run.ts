@@ -97,18 +97,24 @@ export async function measureRunIfMissing(profile: Profile, spec: RunSpec, quiet
     return { ...runFields(row.tokens), ...row, val_loss: meta?.val_loss ?? null, stage: meta?.stage ?? null };
   });
 
+  // The stabilised rule's per-layer thresholds at a checkpoint (undefined where the search left none).
+  const stableThresholds = (checkpoint: string) => Array.from({ length: config.layers },
+    (_, l) => st.layers.find((r) => r.method === 'ppl-p-stable' && r.checkpoint === checkpoint && r.layer === l)?.threshold);
+
   // 2. Per checkpoint: the sampling error of the stabilised ratio (per-token ratios under the same
   // thresholds, clustered by evaluation row), and ReLU's zero count and dead neurons (active on under
   // 0.1% of tokens).
+  let lastStable: ReturnType<typeof activationPatterns> | undefined; // the final checkpoint's, reused in 3.
   refs.forEach((ref, i) => {
     const model = loadCheckpoint(ref.dir);
     const name = ref.name ?? path.basename(ref.dir);
     const meta = metas.get(ref.dir);
     const stableRow = trajectory.find((r) => r.method === 'ppl-p-stable' && r.checkpoint === name);
-    const th = Array.from({ length: config.layers }, (_, l) => st.layers.find((r) => r.method === 'ppl-p-stable' && r.checkpoint === name && r.layer === l)?.threshold);
+    const th = stableThresholds(name);
     if (stableRow && th.every((t): t is number => typeof t === 'number')) {
       const ps = activationPatterns(model, set, { method: 'ppl-p-stable', param: m.p, thresholds: th, norms: model.downProjNorms() });
       stableRow.activation_ratio_se = clusteredMeanSe(ps.tokenRatio, spec.seqLen).se;
+      if (i === refs.length - 1) lastStable = ps;
     }
     if (hasExactZeros(spec.act)) {
       const pz = activationPatterns(model, set, { method: 'zero' });
@@ -135,12 +141,9 @@ export async function measureRunIfMissing(profile: Profile, spec: RunSpec, quiet
     progress.update(0.85, 'F0 curves');
   }
   const lastName = last.name ?? path.basename(last.dir);
-  const thresholds = Array.from({ length: config.layers }, (_, l) => {
-    const row = st.layers.find((r) => r.method === 'ppl-p-stable' && r.checkpoint === lastName && r.layer === l);
-    return row?.threshold ?? Infinity;
-  });
+  const thresholds = stableThresholds(lastName).map((t) => t ?? Infinity);
   const rule = { method: 'ppl-p-stable' as const, param: m.p, thresholds, norms: model.downProjNorms() };
-  const full = activationPatterns(model, set, rule);
+  const full = lastStable ?? activationPatterns(model, set, rule);
   const sortedDesc = (f: Float32Array) => Array.from(f).sort((a, b) => b - a).map((v) => round(v));
   const domains: RunMeasurement['patterns']['domains'] = [];
   if (spec.findings.includes('F3')) {

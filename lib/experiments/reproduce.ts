@@ -147,7 +147,8 @@ export async function reproduceProfile(opts: ReproduceOptions): Promise<Reproduc
     log(`[reproduce ${profile.name}] ${profile.runs.length} runs in the profile, ${runs.length} in this shard, ${runs.filter((r) => fs.existsSync(measureFile(profile.name, r.id))).length} already measured, ${todo.length} to do, ${jobs} at a time on ${backendDetail()}`);
     if (todo.length) await trainAndMeasure(profile, todo, jobs, t0, log);
     const summary = (aggregated: boolean): ReproduceSummary => ({ measured: todo.length, aggregated, seconds: (Date.now() - t0) / 1000 });
-    const allDone = profile.runs.every((r) => fs.existsSync(measureFile(profile.name, r.id)));
+    const missing = profile.runs.filter((r) => !fs.existsSync(measureFile(profile.name, r.id))).map((r) => r.id);
+    const allDone = missing.length === 0;
     if (shard) {
       log(`[reproduce ${profile.name}] shard ${shard.index}/${shard.count} finished; ${allDone ? 'every run is measured: ' : 'after the other shards, '}write the tables with --aggregate-only`);
       return summary(false);
@@ -156,7 +157,6 @@ export async function reproduceProfile(opts: ReproduceOptions): Promise<Reproduc
       log(`[reproduce ${profile.name}] shard finished; the tables are written once every run is measured (run again with --aggregate-only after the other shards, or add --partial for tables of the runs measured so far)`);
       return summary(false);
     }
-    const missing = profile.runs.filter((r) => !fs.existsSync(measureFile(profile.name, r.id))).map((r) => r.id);
     let out: string[];
     try {
       out = aggregate(profile, (Date.now() - t0) / 1000, dir, missing.length ? { partial: { measured: profile.runs.length - missing.length, of: profile.runs.length, missing } } : {});

@@ -69,6 +69,9 @@ export async function runProfile(profile: string, opts: { recompute?: boolean } 
   }
 }
 
+/** A path as the notebooks' sentences show it: relative to the repository. */
+const rel = (d: string) => path.relative(projectRoot(), d) || d;
+
 /** Where a notebook's results came from. */
 export type ResultsSource = 'fresh' | 'snapshot' | 'computed';
 
@@ -91,7 +94,6 @@ function describeProvenance(manifest: Record<string, unknown>): string {
  */
 export function presentResults(profile: string): { results: Results; note: string; source: ResultsSource } | undefined {
   getProfile(profile);
-  const rel = (d: string) => path.relative(projectRoot(), d) || d;
   if (hasResults(profile)) {
     const results = loadResults(profile);
     return { results, source: 'fresh', note: `These are the '${profile}' profile's results that were trained and measured on this machine (${rel(results.dir)}, ${describeProvenance(results.manifest)}).` };
@@ -119,7 +121,6 @@ export async function resultsForNotebook(opts: { profile?: string; recompute?: b
   const asked = opts.profile ?? process.env.SPARSING_PROFILE ?? 'default';
   getProfile(asked); // an unknown profile is one clear error
   const recompute = opts.recompute ?? process.env.SPARSING_RECOMPUTE === '1';
-  const rel = (d: string) => path.relative(projectRoot(), d) || d;
   if (recompute) {
     await runProfile(asked, { recompute });
     const results = loadResults(asked);

@@ -10,8 +10,8 @@
 // inputs, so the numbers are the same bits as tfjs-node's.
 import { tf } from './tf';
 
-/** The parts of tfjs-node's NodeJSKernelBackend these kernels use. */
-interface NodeBackend {
+/** The parts of tfjs-node's NodeJSKernelBackend these kernels (and native-ops.ts) use. */
+export interface NodeBackend {
   binding: { TF_ATTR_BOOL: number; TF_ATTR_INT: number; TF_ATTR_TYPE: number; TF_INT32: number; TF_FLOAT: number };
   write(values: Int32Array, shape: number[], dtype: 'int32'): object;
   disposeData(dataId: object, force: boolean): boolean;
@@ -42,7 +42,7 @@ function int32(backend: NodeBackend, values: readonly number[], scalar = false):
   return t;
 }
 
-const typeAttr = (b: NodeBackend, name: string, dtype: string) => ({ name, type: b.binding.TF_ATTR_TYPE, value: b.getDTypeInteger(dtype) });
+export const typeAttr = (b: NodeBackend, name: string, dtype: string) => ({ name, type: b.binding.TF_ATTR_TYPE, value: b.getDTypeInteger(dtype) });
 const reductionAttrs = (b: NodeBackend, dtype: string, keepDims: boolean) => [
   { name: 'keep_dims', type: b.binding.TF_ATTR_BOOL, value: keepDims }, typeAttr(b, 'T', dtype), typeAttr(b, 'Tidx', 'int32'),
 ];

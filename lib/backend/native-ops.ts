@@ -6,17 +6,10 @@
 //     On the native backend the ReLU gradient is this one op; elsewhere it stays tfjs's. They differ
 //     only where x is NaN (tfjs gives NaN, ReluGrad 0), and a NaN there already made the loss NaN.
 import { tf, Tensor, Tensor1D, Tensor2D } from './tf';
+import { NodeBackend, typeAttr } from './native-kernels';
 
 const SPARSE_XENT = 'SparsingSparseXent';
 const RELU_GRAD = 'SparsingReluGrad';
-
-interface NodeBackend {
-  binding: { TF_ATTR_TYPE: number };
-  getDTypeInteger(dtype: string): number;
-  executeSingleOutput(name: string, attrs: unknown[], inputs: unknown[]): tf.TensorInfo;
-  executeMultipleOutputs(name: string, attrs: unknown[], inputs: unknown[], n: number): tf.TensorInfo[];
-}
-const typeAttr = (b: NodeBackend, name: string, dtype: string) => ({ name, type: b.binding.TF_ATTR_TYPE, value: b.getDTypeInteger(dtype) });
 
 let registered = false;
 

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
 import { writeFileAtomic } from '../util/atomic';
+import { readJsonChecked } from '../util/checked-read';
 import { measureFile, resultsDir, snapshotDir } from './paths';
 import type { Profile } from './profiles';
 
@@ -16,8 +17,9 @@ export const SEEDED_FILE = 'seeded-train-seconds.json';
 export function seedFromSnapshot(profile: Profile): string {
   const snap = snapshotDir(profile.name);
   if (!fs.existsSync(path.join(snap, 'measure'))) throw new UserError(`--resume-from-snapshot: no committed snapshot of '${profile.name}' in ${snap}`);
-  const manifest = JSON.parse(fs.readFileSync(path.join(snap, 'manifest.json'), 'utf8')) as { runs?: { id: string; train_seconds?: number | null }[] };
-  const trainSeconds = new Map((manifest.runs ?? []).map((r) => [r.id, r.train_seconds ?? null]));
+  const manifest = readJsonChecked<{ runs: { id: string; train_seconds?: number | null }[] }>(path.join(snap, 'manifest.json'), { runs: 'array' },
+    `restore it with \`git checkout -- ${path.relative(process.cwd(), snap) || snap}\``);
+  const trainSeconds = new Map(manifest.runs.map((r) => [r.id, r.train_seconds ?? null]));
   const seededFile = path.join(resultsDir(profile.name), SEEDED_FILE);
   const seeded: Record<string, number | null> = fs.existsSync(seededFile) ? JSON.parse(fs.readFileSync(seededFile, 'utf8')) : {};
   const copied: string[] = [];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { train, TRAIN_DEFAULTS, TrainOptions } from '../lib/train/trainer';
-import { listCheckpoints, readLog, STATE_FILE } from '../lib/checkpoint/run-dir';
+import { listCheckpoints, readLog, RUN_FILE, STATE_FILE } from '../lib/checkpoint/run-dir';
 import { checkpointSteps, lrAt } from '../lib/train/schedule';
 import { presetConfig } from '../lib/model/presets';
 import { readSafetensors } from '../lib/checkpoint/safetensors';
@@ -66,6 +66,21 @@ test('an interrupted run resumes and ends with exactly the weights of an uninter
   // and a finished run is not redone
   const again = await train(opts(b));
   assert.equal(again.seconds, 0);
+});
+
+test('resuming on another thread count than the run began with is said, in one line', async () => {
+  const dir = tmpDir();
+  await train(opts(dir, { stopAfterSteps: 10, stateEverySeconds: 0 }));
+  const runFile = path.join(dir, RUN_FILE);
+  const run = JSON.parse(fs.readFileSync(runFile, 'utf8'));
+  fs.writeFileSync(runFile, JSON.stringify({ ...run, provenance: { ...run.provenance, threads: 7 } }));
+  const said: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => { said.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  try { await train(opts(dir)); } finally { process.stderr.write = write; }
+  const lines = said.join('').split('\n').filter((l) => l.includes('began on'));
+  assert.equal(lines.length, 1, said.join(''));
+  assert.match(lines[0], /with 7 thread\(s\), resumes on \S+ with \d+ thread\(s\).*SPARSING_THREADS=7/);
 });
 
 test('same seed gives the same numbers; another seed does not', async () => {

@@ -182,6 +182,20 @@ export async function trainReplicas(group: TrainOptions[]): Promise<TrainSummary
   }
 }
 
+/**
+ * Exact resume holds on the backend and thread count a run began with: TensorFlow splits a matMul's
+ * sums across its threads, so another count rounds differently (seen on d128-l4, 1 vs 2 threads).
+ * Resuming elsewhere is allowed, and said.
+ */
+function warnIfComputedElsewhere(rd: RunDirectory, name: string): void {
+  const before = rd.readRun()?.provenance as { backend?: string; threads?: number } | undefined;
+  const now = provenance();
+  const was = `${before?.backend ?? '?'} with ${before?.threads ?? '?'} thread(s)`, is = `${now.backend} with ${now.threads} thread(s)`;
+  if (before && (before.backend !== now.backend || before.threads !== now.threads)) {
+    process.stderr.write(`${name}: began on ${was}, resumes on ${is}: its weights will match an uninterrupted run's only up to float rounding (set SPARSING_THREADS=${before.threads ?? 1} to resume exactly)\n`);
+  }
+}
+
 interface Member { o: TrainOptions; rd: RunDirectory; step: number; lossSinceCkpt: number; nSinceCkpt: number; lastValLoss: number; error?: string }
 
 async function trainIn(rds: RunDirectory[], group: TrainOptions[], touching: (rd: RunDirectory) => void): Promise<TrainSummary[]> {
@@ -255,6 +269,7 @@ async function trainIn(rds: RunDirectory[], group: TrainOptions[], touching: (rd
   opt.step = step;
   const name = R === 1 ? members[0].rd.name : `${members[0].rd.name} +${R - 1} replicas`;
   if (step > 0 && !o0.quiet) process.stderr.write(`${name}: resuming at step ${step} of ${totalSteps}\n`);
+  if (step > 0) warnIfComputedElsewhere(members[0].rd, name);
 
   const val = evalSet(corpus, { tokens: o0.evalTokens, context: o0.seqLen });
   const startStep = step;

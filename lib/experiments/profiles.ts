@@ -146,9 +146,10 @@ export function getProfile(name: string): Profile {
  * Runs that differ only in seed (same preset, activation, token budget and training settings)
  * trained together as replicas of one batched model, in profile order; groups hold at most
  * maxSize runs. Everything else is a group of one, and so is every run of a model above
- * maxParams: replicas paid off at d64-l2 (148k parameters: 4 replicas 2.5x the tokens/s of one)
- * but not at d128-l4 (1.08M: a replica step's backward pass was ~2x slower per token than one
- * model's; cause not found), measured on native (bench/train-speed.ts --replicas 1,4).
+ * maxParams. On native with one thread (bench/train-speed.ts --replicas 1,4, idle machine,
+ * data/bench/train-speed-vs-torch.json) 4 replicas of d64-l2 (148k parameters) give 1.13x the
+ * tokens/s of one model (2.5x before the raw-TensorFlow training pass removed the per-op cost they
+ * amortised), and 4 of d128-l4 (1.08M) 0.79x: slower per token, so large models train alone.
  */
 export function replicaGroups(runs: RunSpec[], maxSize = 4, maxParams = 300_000): RunSpec[][] {
   const key = (r: RunSpec) => JSON.stringify([r.preset, r.act, r.tokens, r.batchSize, r.seqLen, r.lr, r.warmupSteps, r.ckptFirstTokens, r.ckptFactor]);

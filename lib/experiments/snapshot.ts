@@ -46,6 +46,7 @@ export function makeSnapshot(profileName: string, opts: SnapshotOptions = {}): s
   requireClean(`the aggregation in ${src}`, String((manifest.aggregated as { commit?: string } | undefined)?.commit ?? 'unknown'), allow);
   const dirty = dirtyMeasurements(profileName, src);
   if (dirty.length && !allow) throw new UserError(`${dirty.length} measurement(s) in ${src} were made from a dirty or unknown tree: ${dirty.join(', ')}; measure them again from a clean commit, or pass --allow-dirty`);
+  const made = provenance(); // before the copy: writing the snapshot makes the tree dirty until it is committed
   const dst = snapshotDir(profileName);
   fs.rmSync(dst, { recursive: true, force: true });
   fs.mkdirSync(dst, { recursive: true });
@@ -58,7 +59,7 @@ export function makeSnapshot(profileName: string, opts: SnapshotOptions = {}): s
     fs.mkdirSync(path.join(dst, 'figures'));
     for (const f of fs.readdirSync(figs)) if (/\.(png|vl\.json)$/.test(f)) fs.copyFileSync(path.join(figs, f), path.join(dst, 'figures', f));
   }
-  const out = { ...manifest, snapshot: { made: provenance(), from: path.relative(path.dirname(dst), src), allow_dirty: allow, dirty_measurements: dirty } };
+  const out = { ...manifest, snapshot: { made, from: path.relative(path.dirname(dst), src), allow_dirty: allow, dirty_measurements: dirty } };
   fs.writeFileSync(path.join(dst, 'manifest.json'), JSON.stringify(out, null, 2) + '\n');
   return dst;
 }

@@ -99,6 +99,35 @@ export function f1FitRows(results: Results): Row[] {
   });
 }
 
+/**
+ * One activation's runs by training budget (size, then tokens): does a longer run pin the limit down?
+ * The `long` profile trains the smallest SiLU model to ~1000 tokens per parameter for this (issue #13).
+ */
+export function f1BudgetRows(results: Results, act: RunInfo['act']): Row[] {
+  return f1Runs(results).filter((r) => r.act === act).sort((a, b) => a.params - b.params || a.tokens - b.tokens || a.seed - b.seed).map((run) => {
+    const f = fitOf(results, run.id);
+    const ok = identified(f);
+    return {
+      run: run.id, params: run.params, tokens: run.tokens, tokens_per_param: round(run.tokens / run.params, 3),
+      limit: f ? limitText(f) : `fit failed: ${fitErrorOf(results, run.id) ?? 'no fit'}`,
+      A0: ok ? round(f?.A0) : null, A0_lo: ok ? round(f?.A0_lo) : null, A0_hi: ok ? round(f?.A0_hi) : null, r2: round(f?.r2),
+    };
+  });
+}
+
+/** One sentence on the run with the most tokens per parameter of an activation, against the paper's limits. */
+export function f1LongestRunText(results: Results, act: RunInfo['act']): string {
+  const runs = f1Runs(results).filter((r) => r.act === act);
+  if (runs.length === 0) return `No ${ACT_LABEL[act] ?? act} runs in F1 here.`;
+  const run = runs.reduce((a, b) => (b.tokens / b.params > a.tokens / a.params ? b : a));
+  const f = fitOf(results, run.id);
+  const paper = isPaperAct(act) ? ` (paper, 0.1B-1.2B: ${pct(PAPER_BY_ACT[act].limitRange[0])}-${pct(PAPER_BY_ACT[act].limitRange[1])})` : '';
+  const what = !f ? `the law could not be fitted (${fitErrorOf(results, run.id) ?? 'no fit'})`
+    : identified(f) ? `the limit is identified: A0 ${limitText(f)}${paper}`
+      : `the limit is ${limitText(f)}${paper}`;
+  return `The longest ${ACT_LABEL[act] ?? act} run, ${run.label} to ${fmtCount(run.tokens)} tokens (${fmt(run.tokens / run.params, 3)} tokens per parameter): ${what}.`;
+}
+
 /** Linearised points: a straight line in ln D when the law holds (method.md section 3). */
 export function f1LinearisedRows(results: Results): Row[] {
   return f1Runs(results).flatMap((run) => {

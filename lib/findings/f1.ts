@@ -118,14 +118,14 @@ export function f1BudgetRows(results: Results, act: RunInfo['act']): Row[] {
 /** One sentence on the run with the most tokens per parameter of an activation, against the paper's limits. */
 export function f1LongestRunText(results: Results, act: RunInfo['act']): string {
   const runs = f1Runs(results).filter((r) => r.act === act);
-  if (runs.length === 0) return `No ${ACT_LABEL[act] ?? act} runs in F1 here.`;
+  if (runs.length === 0) return `No ${ACT_LABEL[act]} runs in F1 here.`;
   const run = runs.reduce((a, b) => (b.tokens / b.params > a.tokens / a.params ? b : a));
   const f = fitOf(results, run.id);
   const paper = isPaperAct(act) ? ` (paper, 0.1B-1.2B: ${pct(PAPER_BY_ACT[act].limitRange[0])}-${pct(PAPER_BY_ACT[act].limitRange[1])})` : '';
   const what = !f ? `the law could not be fitted (${fitErrorOf(results, run.id) ?? 'no fit'})`
     : identified(f) ? `the limit is identified: A0 ${limitText(f)}${paper}`
       : `the limit is ${limitText(f)}${paper}`;
-  return `The longest ${ACT_LABEL[act] ?? act} run, ${run.label} to ${fmtCount(run.tokens)} tokens (${fmt(run.tokens / run.params, 3)} tokens per parameter): ${what}.`;
+  return `The longest ${ACT_LABEL[act]} run, ${run.label} to ${fmtCount(run.tokens)} tokens (${fmt(run.tokens / run.params, 3)} tokens per parameter): ${what}.`;
 }
 
 /** Linearised points: a straight line in ln D when the law holds (method.md section 3). */

@@ -266,6 +266,7 @@ export function f2Verdicts(results: Results, family?: string): Verdict[] {
 function familyVerdicts(results: Results, family: string | undefined): Verdict[] {
   const shapes = f2ShapeRows(results, family);
   const trends = f2TrendRows(results, family);
+  const runRows = f2RunRows(results, family); // computed once: the A0 row reads it three times
   const tA0 = trends.find((t) => t.measure === MEASURE_LABEL.A0)!;
   const tLast = trends.find((t) => t.measure === MEASURE_LABEL.last_ratio)!;
   const dl = shapes.map((s) => s.d_over_l as number);
@@ -275,7 +276,7 @@ function familyVerdicts(results: Results, family: string | undefined): Verdict[]
     finding: 'F2', claim: `A0 grows linearly with d/L below the bottleneck (our d/L ${fmt(Math.min(...dl))}-${fmt(Math.max(...dl))})`,
     paper: `linear up to d/L about ${PAPER.f2Bottleneck}, then flat near ${pct(PAPER.f2Plateau, 2)} (0.1B)`,
     ours: few ? `${shapes.length} shape(s)` : (num(tA0.points) ?? 0) < 3
-      ? `A0 not identified for ${f2RunRows(results, family).filter((r) => r.A0 === null).length} of ${f2RunRows(results, family).length} runs (${f2RunRows(results, family).map((r) => r.limit).filter((x) => String(x).startsWith('not')).length ? 'one-sided bounds only' : ''}); the last ratio ${word(tLast)} against d/L, at equal loss the ratio ${f2EqualLossTrend(results, family).trend}`
+      ? `A0 not identified for ${runRows.filter((r) => r.A0 === null).length} of ${runRows.length} runs (${runRows.some((r) => String(r.limit).startsWith('not')) ? 'one-sided bounds only' : ''}); the last ratio ${word(tLast)} against d/L, at equal loss the ratio ${f2EqualLossTrend(results, family).trend}`
       : `A0 ${word(tA0)} against d/L (slope ${fmt(num(tA0.slope_per_unit_d_over_l), 2)} +- ${fmt(num(tA0.ci95), 2)} per unit d/L); the last ratio ${word(tLast)}`,
     verdict: few ? 'not measured' : tA0.trend === 'rises' ? 'agrees' : tA0.trend === 'falls' ? 'disagrees' : 'inconclusive',
     rule: 'slope of a line through the identified A0s against d/L over every run; a trend counts when its 95% interval excludes zero (no trend, or fewer than 3 identified limits = the data cannot tell)',

@@ -289,7 +289,8 @@ function familyVerdicts(results: Results, family: string | undefined): Verdict[]
     finding: 'F2', claim: 'a bottleneck: flat beyond some d/L', paper: `breakpoint about ${PAPER.f2Bottleneck} (0.1B; swept d/L ${PAPER.f2DlRange[0]}-${PAPER.f2DlRange[1]})`,
     ours: plateau ? `${onA0 ? 'A0' : 'on the last ratio (A0 not identified)'}: breakpoint ${withInterval(plateau.breakpoint, plateau.breakpoint_lo, plateau.breakpoint_hi)}; AIC line ${fmt(pw![0].aic, 3)} vs line-plateau ${fmt(plateau.aic, 3)}` : 'too few shapes to fit',
     verdict: !plateau ? 'not measured' : plateau.aic < pw![0].aic - 2 && !breakpointUnlocated(plateau, dl) ? 'partly' : 'inconclusive',
-    rule: 'the plateau must lower AIC by more than 2 and its breakpoint\'s interval must not span the whole range; even then our range lies below the paper\'s bottleneck, so at most "partly"',
+    // At most "partly" either way: a range short of the paper's bottleneck cannot show it, and one past it is still far below the paper's size.
+    rule: `the plateau must lower AIC by more than 2 and its breakpoint's interval must not span the whole range; even then ${Math.max(...dl) < PAPER.f2Bottleneck ? 'our range lies below the paper\'s bottleneck' : 'our models are far smaller than the paper\'s 0.1B, where its bottleneck was measured'}, so at most "partly"`,
   });
   const br = f2BestRange(results, family);
   const deepest = shapes[0];

@@ -43,7 +43,7 @@ test('F2 families: each family analysed on its own, never pooled', () => {
   assert.equal(F.f2TrendRows(two, 'small').find((t) => t.measure === F.MEASURE_LABEL.A0)!.trend, 'falls');
   assert.ok(F.f2EqualLossRows(two, 'small').rows.every((r) => String(r.shape).startsWith('small-')));
   // Comparing shapes across families confounds d/L with size: without a family that is an error.
-  for (const fn of [F.f2TrendRows, F.f2PiecewiseRows, F.f2EqualLossRows, F.f2EqualLossTrend, F.f2BestRange, F.f2LimitSpec, F.f2LossSpec, (r: typeof two) => F.f2Piecewise(r)]) {
+  for (const fn of [F.f2TrendRows, F.f2PiecewiseRows, F.f2EqualLossRows, F.f2EqualLossTrend, F.f2BestRange, F.f2LimitSpec, F.f2LossSpec, F.f2SweetSpot, (r: typeof two) => F.f2Piecewise(r)]) {
     assert.throws(() => fn(two), /2 width-depth families \(small, wd\).*pass one/);
   }
 
@@ -83,6 +83,7 @@ test('F2 families: with one family, naming it changes nothing, and nothing names
   same(F.f2EqualLossRows(single, fam), F.f2EqualLossRows(single), 'f2EqualLossRows');
   same(F.f2EqualLossTrend(single, fam), F.f2EqualLossTrend(single), 'f2EqualLossTrend');
   same(F.f2BestRange(single, fam), F.f2BestRange(single), 'f2BestRange');
+  same(F.f2SweetSpot(single, fam), F.f2SweetSpot(single), 'f2SweetSpot');
   same(F.f2LimitSpec(single, fam), F.f2LimitSpec(single), 'f2LimitSpec');
   same(F.f2LossSpec(single, fam), F.f2LossSpec(single), 'f2LossSpec');
   same(F.f2Verdicts(single, fam), F.f2Verdicts(single), 'f2Verdicts');
@@ -106,4 +107,13 @@ test("F2 bottleneck rule: says why it allows at most 'partly', truly for the fam
   const short = syntheticResults(SYNTH_RUNS.filter((r) => !(r.findings.includes('F2') && r.d / r.layers > 100)));
   assert.ok(Math.max(...F.f2ShapeRows(short).map((s) => s.d_over_l as number)) < 114);
   assert.match(bottleneck(short), /our range lies below the paper's bottleneck/);
+});
+
+test('F2 sweet spot: a parabola through every run of the family, said in the verdict and the narrative', () => {
+  const s = F.f2SweetSpot(single)!;
+  assert.equal(s.n, F.f2RunRows(single).length, 'each run one point');
+  const v = F.f2Verdicts(single).find((x) => x.claim.startsWith('loss is best'))!;
+  assert.ok(v.ours.includes(F.sweetSpotText(s)), v.ours);
+  assert.ok(F.f2Narrative(single).includes(`Located with an interval, ${F.sweetSpotText(s)}.`));
+  assert.match(F.sweetSpotText(null), /no parabola fitted/);
 });

@@ -11,7 +11,7 @@
 // f2ShapeRows list every family's runs, f2Verdicts, f2Narrative and f2Figures take the families one
 // at a time, and the functions that compare shapes throw and ask for a family.
 import type { Results } from '../experiments/results';
-import { comparePiecewise, type PiecewiseRow } from '../laws';
+import { comparePiecewise, quadraticMinimum, type PiecewiseRow, type SweetSpot } from '../laws';
 import { sampleCurve, scatterChart, type TopLevelSpec } from '../plot';
 import { sizeColors } from './colors';
 import { fitOf, groupBy, identified, lastOf, limitText, num, profileLine, Row, runsOf, RunInfo, trajectoryOf, Verdict, verdictTable, type FindingDef } from './common';
@@ -230,6 +230,25 @@ export function f2BestRange(results: Results, family?: string): { best: Row | un
   return { best, inRange: shapes.filter((s) => (s.val_loss as number) <= (best.val_loss as number) + tolerance), tolerance, rule };
 }
 
+/**
+ * The loss sweet spot located with an interval: a parabola in ln(d/L) through every run's final loss
+ * (each seed a point), its minimum and a residual-bootstrap 95% interval (lib/laws/quadratic.ts, which
+ * says when it is not located and why). null with fewer than 4 runs at 3 shapes.
+ */
+export function f2SweetSpot(results: Results, family?: string): SweetSpot | null {
+  const runs = f2RunRows(results, oneFamily(results, family, 'f2SweetSpot')).filter((r) => num(r.val_loss) !== null);
+  return quadraticMinimum(runs.map((r) => r.d_over_l as number), runs.map((r) => r.val_loss as number), { seed: 0 });
+}
+
+/** One line on the sweet spot, for a verdict and the narrative. */
+export function sweetSpotText(s: SweetSpot | null): string {
+  if (!s) return 'no parabola fitted (fewer than 4 runs at 3 shapes)';
+  const where = `d/L ${fmt(s.x)} [${fmt(s.lo)}, ${fmt(s.hi)}]`;
+  // The parabola assumes a valley symmetric in ln(d/L); with few seeds its lack-of-fit test is weak, so the text gives the test's p for the reader to weigh.
+  const lof = s.lack_of_fit_p === null ? 'one seed per shape, so its fit cannot be tested' : `lack of fit p = ${fmt(s.lack_of_fit_p, 2)}`;
+  return s.located ? `a parabola in ln(d/L) puts the minimum at ${where} (${lof})` : `a parabola in ln(d/L) does not locate it (${s.why}; its minimum ${where})`;
+}
+
 export function f2LossSpec(results: Results, family?: string): TopLevelSpec {
   const fam = oneFamily(results, family, 'f2LossSpec');
   const { inRange, rule } = f2BestRange(results, fam);
@@ -299,7 +318,7 @@ function familyVerdicts(results: Results, family: string | undefined): Verdict[]
   const middle = !!br.best && br.best.shape !== deepest?.shape && br.best.shape !== shapes[shapes.length - 1]?.shape;
   vs.push({
     finding: 'F2', claim: 'loss is best in a middle range of d/L; very deep, narrow models train worse', paper: `best loss at d/L ${PAPER.f2BestLossRange[0]}-${PAPER.f2BestLossRange[1]} (0.1B)`,
-    ours: br.best ? `best ${br.best.shape} (d/L ${fmt(num(br.best.d_over_l))}, loss ${fmt(num(br.best.val_loss), 4)}); best range d/L ${br.inRange.map((s) => fmt(num(s.d_over_l))).join(', ')}` : 'no losses',
+    ours: br.best ? `best ${br.best.shape} (d/L ${fmt(num(br.best.d_over_l))}, loss ${fmt(num(br.best.val_loss), 4)}); best range d/L ${br.inRange.map((s) => fmt(num(s.d_over_l))).join(', ')}${few ? '' : `; ${sweetSpotText(f2SweetSpot(results, family))}`}` : 'no losses',
     verdict: !br.best || few ? 'not measured' : deepWorse && middle ? 'agrees' : deepWorse || middle ? 'partly' : 'disagrees',
     rule: `the best shape is neither the deepest nor the widest (${middle ? 'yes' : 'no'}), and the deepest lies outside the best range, ${br.rule} (${deepWorse ? 'yes' : 'no'})`,
   });
@@ -366,7 +385,8 @@ function familyNarrative(results: Results, family: string | undefined): string[]
     const br = f2BestRange(results, family);
     if (br.best) parts.push('', `**Loss.** The best final loss is ${fmt(num(br.best.val_loss), 4)} at d/L ${fmt(num(br.best.d_over_l))} (${br.best.shape}); ` +
       `the shapes ${br.rule}: ${br.inRange.map((s) => `${s.shape} (d/L ${fmt(num(s.d_over_l))})`).join(', ')}. ` +
-      `The deepest shape (${shapes[0].shape}) ends at ${fmt(num(shapes[0].val_loss), 4)}.`);
+      `The deepest shape (${shapes[0].shape}) ends at ${fmt(num(shapes[0].val_loss), 4)}. ` +
+      `Located with an interval, ${sweetSpotText(f2SweetSpot(results, family))}.`);
     const sparsest = [...shapes].filter((s) => num(s.last_ratio) !== null).sort((a, b) => (a.last_ratio as number) - (b.last_ratio as number))[0];
     const lasts = shapes.map((s) => num(s.last_ratio)).filter((x): x is number => x !== null);
     if (sparsest) parts.push('', `The sparsest shape by the last stabilised ratio is ${sparsest.shape} (d/L ${fmt(num(sparsest.d_over_l))}, ${pct(num(sparsest.last_ratio))}), ` +

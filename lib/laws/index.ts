@@ -35,4 +35,6 @@ export type { FormName } from './forms';
 export { fitSizeLaw, sizeLawValue, sizeInsensitiveFrom, sigmaOf } from './size-law';
 export type { SizePoint, SizeLawFit } from './size-law';
 export { earlyPredictions, tokensToRatio, tokensAtRatio } from './early';
+export { quadraticMinimum } from './quadratic';
+export type { SweetSpot } from './quadratic';
 export type { EarlyPrediction, EarlyOptions, TokensToRatio } from './early';

@@ -42,7 +42,7 @@ export interface RunInfo {
   findings: Finding[];
   /** "d64-l2 (131k)": the shape and its size, the same for both activations. */
   size: string;
-  /** "ReLU d64-l2 (131k)". */
+  /** "ReLU d64-l2 (131k)"; where several runs share that, what tells them apart: "ReLU d64-l2 (131k), seed 1" (and the token budget where budgets differ). Unique within a profile's results. */
   label: string;
 }
 
@@ -52,6 +52,7 @@ export function num(v: unknown): number | null {
 
 /** Every measured run, smallest first, optionally only those a finding uses. */
 export function runsOf(results: Results, finding?: Finding): RunInfo[] {
+  const labels = runLabels(results);
   return results.measurements
     .filter((m) => !finding || m.run.findings.includes(finding))
     .map((m) => {
@@ -61,10 +62,29 @@ export function runsOf(results: Results, finding?: Finding): RunInfo[] {
       const size = `${m.run.preset} (${fmtCount(m.params.nonEmbedding)})`;
       return {
         id: m.run.id, preset: m.run.preset, act: m.run.act, seed: m.run.seed, d, layers, dOverL: m.d_over_l,
-        params: m.params.nonEmbedding, tokens: m.run.tokens, findings: m.run.findings, size, label: `${activationLabel(m.run.act)} ${size}`,
+        params: m.params.nonEmbedding, tokens: m.run.tokens, findings: m.run.findings, size, label: labels.get(m.run.id)!,
       } as RunInfo;
     })
     .sort((a, b) => a.params - b.params || a.act.localeCompare(b.act) || a.seed - b.seed || a.id.localeCompare(b.id));
+}
+
+/**
+ * Every run's label, unique over the whole results (not per finding, so a run reads the same in
+ * every table): activation and size, then the seed where seeds of that model differ and the token
+ * budget where budgets differ. Code that keys on labels (tables, figure series) would otherwise
+ * merge the seeds of one model into one.
+ */
+function runLabels(results: Results): Map<string, string> {
+  const base = (m: Results['measurements'][number]) => `${activationLabel(m.run.act)} ${m.run.preset} (${fmtCount(m.params.nonEmbedding)})`;
+  const groups = new Map<string, Results['measurements']>();
+  for (const m of results.measurements) groups.set(base(m), [...(groups.get(base(m)) ?? []), m]);
+  const out = new Map<string, string>();
+  for (const [b, ms] of groups) {
+    const seeds = new Set(ms.map((m) => m.run.seed)).size > 1;
+    const budgets = new Set(ms.map((m) => m.run.tokens)).size > 1;
+    for (const m of ms) out.set(m.run.id, b + (seeds ? `, seed ${m.run.seed}` : '') + (budgets ? `, ${fmtCount(m.run.tokens)} tokens` : ''));
+  }
+  return out;
 }
 
 /** A run's trajectory rows of one method ('ppl-p-stable', 'cett', 'zero'), oldest first. */

@@ -2,7 +2,8 @@
 // the time goes (kernels per step, top kernels by time; on the native backend, TensorFlow ops per
 // step counted at the binding, since its training pass runs most of them outside tfjs):
 //   node dist/bench/train-speed.js [--steps N] [--backends wasm,tensorflow,cpu] [--presets d64-l2,d128-l4]
-//                                  [--profile] [--torch-threads 1,2] [--no-torch] [--replicas 1,4] [--threads 1,2] [--rounds K]
+//                                  [--profile] [--torch-threads 1,2] [--no-torch] [--replicas 1,4] [--threads 1,2] [--rounds K] [--glibc-malloc]
+// The native rows run with lib/backend/malloc-env.ts settings, as reproduce runs them; --glibc-malloc runs them on glibc's defaults.
 // --replicas adds rows for R seeds trained as one replica-stacked model (tokens/s counts all replicas).
 // --threads runs the native backend once per thread count (TF_NUM_INTRAOP_THREADS; default: the engine's own plan).
 // Besides tokens/s, every row gives CPU milliseconds per 1,000 tokens (user + system time of the
@@ -16,6 +17,7 @@
 // imports torch; otherwise its rows say why they are missing. Ratios are project / PyTorch tokens/s
 // measured in this one run (the machine is shared: read ratios, not absolutes).
 import { spawnSync } from 'node:child_process';
+import { withMallocEnv } from '../lib/backend/malloc-env';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../lib/backend/tf';
@@ -134,7 +136,7 @@ function torchRow(py: string, c: ModelConfig, B: number, T: number, threads: num
 async function main() {
   const { values } = parseCli(process.argv.slice(2), {
     steps: { type: 'string' }, backends: { type: 'string' }, presets: { type: 'string' }, child: { type: 'boolean' },
-    profile: { type: 'boolean' }, 'torch-threads': { type: 'string' }, 'no-torch': { type: 'boolean' }, replicas: { type: 'string' }, threads: { type: 'string' },
+    profile: { type: 'boolean' }, 'torch-threads': { type: 'string' }, 'no-torch': { type: 'boolean' }, 'glibc-malloc': { type: 'boolean' }, replicas: { type: 'string' }, threads: { type: 'string' },
     rounds: { type: 'string' },
   }, 'usage: train-speed [--steps N] [--backends wasm,tensorflow] [--presets d64-l2,d128-l4] [--profile] [--torch-threads 1,2] [--no-torch] [--replicas 1,4] [--threads 1,2] [--rounds K]');
   const rounds = numberFlag('rounds', values.rounds) ?? 1;
@@ -150,7 +152,8 @@ async function main() {
   const tfThreads = values.threads ? values.threads.split(',').map((t) => String(numberFlag('threads', t))) : [undefined];
   for (const b of (values.backends ?? 'wasm,tensorflow').split(',')) {
     for (const th of b.startsWith('tensorflow') ? tfThreads : [undefined]) {
-      const env = { ...process.env, SPARSING_BACKEND: b, ...(th ? { TF_NUM_INTRAOP_THREADS: th } : {}) };
+      // As reproduce runs them (lib/backend/malloc-env.ts), unless --glibc-malloc asks for glibc's defaults.
+      const env = { ...(values['glibc-malloc'] ? process.env : withMallocEnv(process.env)), SPARSING_BACKEND: b, ...(th ? { TF_NUM_INTRAOP_THREADS: th } : {}) };
       const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', '--steps', String(steps), '--rounds', String(rounds), '--presets', presets.join(','), '--replicas', replicas.join(','), ...(values.profile ? ['--profile'] : [])],
         { encoding: 'utf8', env });
       if (r.status !== 0) { rows.push({ backend: b, preset: '-', note: (r.stderr.trim().split('\n').pop() || `stopped (${r.signal ?? `exit ${r.status}`})`).slice(0, 100) }); continue; }

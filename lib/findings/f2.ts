@@ -354,11 +354,13 @@ function familyNarrative(results: Results, family: string | undefined): string[]
   } else {
     parts.push('', '**Sparsity against d/L.**');
     for (const t of f2TrendRows(results, family).filter((t) => t.measure !== MEASURE_LABEL.val_loss)) {
+      // A line needs three points: say so rather than print an empty slope.
+      if ((num(t.points) ?? 0) < 3) { parts.push(`- ${t.measure}: known for ${num(t.points) ?? 0} run(s) only, too few for a trend.`); continue; }
       parts.push(`- ${t.measure}: between ${fmt(num(t.min))} and ${fmt(num(t.max))} across shapes; against d/L it ${t.trend} (slope ${fmt(num(t.slope_per_unit_d_over_l), 2)} +- ${fmt(num(t.ci95), 2)} per unit d/L), ` +
         `against ln(d/L) it ${t.trend_in_ln} (${fmt(num(t.slope_per_doubling_d_over_l), 2)} +- ${fmt(num(t.ci95_doubling), 2)} per doubling of d/L).`);
     }
     const a0 = shapes.filter((s) => num(s.A0_lo) !== null && num(s.A0_hi) !== null);
-    if (a0.length) {
+    if (a0.length >= 2) {
       const half = mean(a0.map((s) => ((s.A0_hi as number) - (s.A0_lo as number)) / 2));
       const spread = Math.max(...shapes.map((s) => num(s.A0) ?? NaN)) - Math.min(...shapes.map((s) => num(s.A0) ?? NaN));
       parts.push(`- The spread of A0 across shapes (${fmt(spread)}) is ${spread > 2 * half ? 'larger' : 'not larger'} than twice the typical half-width of one A0 interval (${fmt(half)}).`);

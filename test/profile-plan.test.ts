@@ -3,10 +3,12 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { f0Cetts } from '../lib/experiments/measure-run';
 import { getProfile, PROFILES } from '../lib/experiments/profiles';
-import { planProfile, planText, readSpeeds, scheduleWall, speedFor, type SpeedTable } from '../lib/experiments/plan';
+import { measuredSecondsFrom, planProfile, planText, readSpeeds, scheduleWall, speedFor, type SpeedTable } from '../lib/experiments/plan';
 import { paramCounts } from '../lib/model/config';
 import { presetConfig } from '../lib/model/presets';
 import { UserError } from '../lib/util/errors';
@@ -73,6 +75,25 @@ test('plan: schedule, speeds interpolated in depth, totals and the fit against t
   assert.equal(plan.fits, plan.wall_minutes <= 150);
   assert.match(planText(plan), /total: [\d.]+ core-minutes; on 2 cores .* about [\d.]+ minutes: (fits|does NOT fit) in 150 minutes/);
   assert.ok(readSpeeds().rows.length >= 10, 'the committed speed table');
+  assert.equal(plan.measured_runs, 0);
+  assert.ok(plan.rows.every((r) => r.measure_source === 'line'));
+
+  // A run the profile's own snapshot measured is planned at its measured time, not the line's.
+  const own = planProfile(getProfile('default'), speeds, measure, 2, 150, new Map([['d64-l2-relu-s0-4M', 600]]));
+  const mine = own.rows.find((r) => r.id === 'd64-l2-relu-s0-4M')!;
+  assert.equal(mine.measure_min, 10);
+  assert.equal(mine.measure_source, 'measured');
+  assert.equal(own.measured_runs, 1);
+  assert.ok(Math.abs(own.core_minutes - plan.core_minutes - (10 - run.measure_min)) < 1e-9);
+  assert.match(planText(own), new RegExp(`measurement time: 1 of ${own.rows.length} runs as this profile's committed snapshot measured them, the rest from test: 2 s per checkpoint`));
+});
+
+test('plan: measured seconds are read from a runs table, runs without a time left out', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-plan-'));
+  const f = path.join(dir, 'runs.jsonl');
+  fs.writeFileSync(f, [{ run: 'a', measure_seconds: 12.5 }, { run: 'b', measure_seconds: null }, { run: 'c' }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  assert.deepEqual([...measuredSecondsFrom(f)], [['a', 12.5]]);
+  assert.equal(measuredSecondsFrom(path.join(dir, 'none.jsonl')).size, 0, 'no snapshot: nothing measured');
 });
 
 test('reproduce --plan prints the long profile\'s runs and total without training', async () => {

@@ -13,7 +13,7 @@ import { reproduceProfile, selectRuns } from '../experiments/reproduce';
 import { loadResults } from '../experiments/results';
 import { saveFindingFigures } from '../findings/figures';
 import { numberFlag, parseCli } from '../util/args';
-import { measureModelFrom, planProfile, planText, readSpeeds } from '../experiments/plan';
+import { measuredSecondsFrom, measureModelFrom, planProfile, planText, readSpeeds } from '../experiments/plan';
 import { runCli } from '../util/errors';
 
 const USAGE = `usage: reproduce [--profile ${Object.keys(PROFILES).join('|')}] [--jobs N] [--shard i/n] [--only ID,...] [--aggregate-only [--partial]] [--resume-from-snapshot] [--list] [--plan]`;
@@ -32,7 +32,8 @@ runCli(async () => {
     // Runs, tokens and estimated minutes from measured speeds (lib/experiments/plan.ts); trains nothing.
     const snap = path.join(__dirname, '..', '..', '..', 'data', 'snapshots', 'default');
     const measure = measureModelFrom(path.join(snap, 'runs.jsonl'), path.join(snap, 'trajectory.jsonl'));
-    process.stdout.write(planText(planProfile(profile, readSpeeds(), measure, Number(values.jobs ?? 2))));
+    const own = measuredSecondsFrom(path.join(snap, '..', profile.name, 'runs.jsonl')); // this profile's own measured runs, where committed
+    process.stdout.write(planText(planProfile(profile, readSpeeds(), measure, Number(values.jobs ?? 2), undefined, own)));
     return;
   }
   if (values.list) {

@@ -1,7 +1,8 @@
 // What a profile costs before it runs (issue #13, item 6): per run, the training tokens, the seconds to
 // train them at the measured tokens/s of its preset (data/bench/train-speed-native.json, written from
-// bench/train-speed), the seconds to measure its checkpoints (a log-log line through the committed
-// default snapshot's measured runs), and the wall time of the whole profile on `cores` processes
+// bench/train-speed), the seconds to measure its checkpoints (as the profile's own committed snapshot
+// measured them where it has the run, else a log-log line through the committed default snapshot's
+// measured runs), and the wall time of the whole profile on `cores` processes
 // (one run per core, longest first: the pool's schedule). Estimates, printed as such, never timings.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -72,12 +73,26 @@ export function measureModelFrom(runsJsonl: string, trajectoryJsonl: string): Me
   return { a: my - b * mx, b, source: `${pts.length} measured runs of ${path.basename(path.dirname(runsJsonl))}` };
 }
 
+/** Measured measurement seconds per run id, from a results folder's runs table (runs without a time are left out). */
+export function measuredSecondsFrom(runsJsonl: string): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!fs.existsSync(runsJsonl)) return out;
+  for (const l of fs.readFileSync(runsJsonl, 'utf8').trim().split('\n')) {
+    if (!l) continue;
+    const r = JSON.parse(l) as { run: string; measure_seconds?: number | null };
+    if (typeof r.measure_seconds === 'number' && r.measure_seconds > 0) out.set(r.run, r.measure_seconds);
+  }
+  return out;
+}
+
 export interface PlanRow {
   id: string; preset: string; act: string; seed: number; params: number; tokens: number; tokens_per_param: number;
   checkpoints: number; tokens_per_s: number; speed_source: string; train_min: number; measure_min: number; minutes: number;
+  /** 'measured' where the profile's own snapshot timed this run's measurement, else 'line'. */
+  measure_source: 'measured' | 'line';
 }
 
-export interface Plan { profile: string; rows: PlanRow[]; core_minutes: number; cores: number; wall_minutes: number; limit_minutes: number; fits: boolean; speeds: SpeedTable; measure: MeasureModel }
+export interface Plan { profile: string; rows: PlanRow[]; core_minutes: number; cores: number; wall_minutes: number; limit_minutes: number; fits: boolean; speeds: SpeedTable; measure: MeasureModel; measured_runs: number }
 
 /** Wall time of jobs on `cores` workers, longest first to the first free worker. */
 export function scheduleWall(minutes: readonly number[], cores: number): number {
@@ -89,7 +104,12 @@ export function scheduleWall(minutes: readonly number[], cores: number): number 
   return Math.max(...free);
 }
 
-export function planProfile(profile: Profile, speeds: SpeedTable, measure: MeasureModel, cores = 2, limitMinutes = profile.budgetMinutes ?? 150): Plan {
+/**
+ * `measured`: measurement seconds the profile's own snapshot recorded per run. They replace the
+ * line's estimate where present: the line through size alone misses single runs by about 2x (depth,
+ * and the F0 and pattern passes of some runs, cost more than size says).
+ */
+export function planProfile(profile: Profile, speeds: SpeedTable, measure: MeasureModel, cores = 2, limitMinutes = profile.budgetMinutes ?? 150, measured: ReadonlyMap<string, number> = new Map()): Plan {
   const rows = profile.runs.map((r: RunSpec) => {
     const cfg = presetConfig(r.preset, r.act);
     const p = paramCounts(cfg);
@@ -98,15 +118,17 @@ export function planProfile(profile: Profile, speeds: SpeedTable, measure: Measu
     const perStep = r.batchSize * r.seqLen;
     const checkpoints = checkpointSteps(perStep, Math.round(r.tokens / perStep), r.ckptFirstTokens, r.ckptFactor).filter((s) => s * perStep >= profile.measure.minTokens).length;
     const train = r.tokens / sp.tokens_per_s / 60;
-    const meas = (checkpoints * Math.exp(measure.a + measure.b * Math.log(p.total))) / 60;
+    const seen = measured.get(r.id);
+    const meas = seen !== undefined ? seen / 60 : (checkpoints * Math.exp(measure.a + measure.b * Math.log(p.total))) / 60;
     return {
       id: r.id, preset: r.preset, act: r.act, seed: r.seed, params: p.nonEmbedding, tokens: r.tokens, tokens_per_param: r.tokens / p.nonEmbedding,
       checkpoints, tokens_per_s: sp.tokens_per_s, speed_source: sp.source, train_min: train, measure_min: meas, minutes: train + meas,
+      measure_source: seen !== undefined ? 'measured' as const : 'line' as const,
     };
   });
   const core = rows.reduce((s, r) => s + r.minutes, 0);
   const wall = scheduleWall(rows.map((r) => r.minutes), cores);
-  return { profile: profile.name, rows, core_minutes: core, cores, wall_minutes: wall, limit_minutes: limitMinutes, fits: wall <= limitMinutes, speeds, measure };
+  return { profile: profile.name, rows, core_minutes: core, cores, wall_minutes: wall, limit_minutes: limitMinutes, fits: wall <= limitMinutes, speeds, measure, measured_runs: rows.filter((r) => r.measure_source === 'measured').length };
 }
 
 /** The plan as the text `reproduce --plan` prints. */
@@ -118,7 +140,9 @@ export function planText(plan: Plan): string {
     ...plan.rows.map((r) => `${r.id}\t${r.params}\t${r.tokens}\t${f(r.tokens_per_param)}\t${r.checkpoints}\t${Math.round(r.tokens_per_s)}\t${f(r.train_min)}\t${f(r.measure_min)}\t${f(r.minutes)}\t${r.speed_source}`),
     `total: ${f(plan.core_minutes)} core-minutes; on ${plan.cores} cores (one run per core, longest first) about ${f(plan.wall_minutes)} minutes: ` +
       `${plan.fits ? 'fits' : 'does NOT fit'} in ${plan.limit_minutes} minutes`,
-    `speeds: ${plan.speeds.backend}, measured ${plan.speeds.measured_at} (${plan.speeds.note}); measurement time: ${plan.measure.source}`,
+    `speeds: ${plan.speeds.backend}, measured ${plan.speeds.measured_at} (${plan.speeds.note}); measurement time: ` +
+      (plan.measured_runs === plan.rows.length ? `all ${plan.rows.length} runs as this profile's committed snapshot measured them`
+        : `${plan.measured_runs ? `${plan.measured_runs} of ${plan.rows.length} runs as this profile's committed snapshot measured them, the rest from ` : ''}${plan.measure.source}`),
   ];
   return lines.join('\n') + '\n';
 }

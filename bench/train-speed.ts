@@ -17,9 +17,9 @@
 // imports torch; otherwise its rows say why they are missing. Ratios are project / PyTorch tokens/s
 // measured in this one run (the machine is shared: read ratios, not absolutes).
 import { spawnSync } from 'node:child_process';
-import { withMallocEnv } from '../lib/backend/malloc-env';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { withMallocEnv } from '../lib/backend/malloc-env';
 import { tf } from '../lib/backend/tf';
 import { initBackend, backendDetail } from '../lib/backend/select';
 import { presetConfig } from '../lib/model/presets';

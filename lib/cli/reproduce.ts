@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getProfile, PROFILES } from '../experiments/profiles';
-import { measureFile } from '../experiments/paths';
+import { measureFile, snapshotDir } from '../experiments/paths';
 import { parseShard } from '../experiments/shard';
 import { reproduceProfile, selectRuns } from '../experiments/reproduce';
 import { loadResults } from '../experiments/results';
@@ -30,9 +30,9 @@ runCli(async () => {
   selectRuns(profile, shard, only); // unknown ids are an error before anything else
   if (values.plan) {
     // Runs, tokens and estimated minutes from measured speeds (lib/experiments/plan.ts); trains nothing.
-    const snap = path.join(__dirname, '..', '..', '..', 'data', 'snapshots', 'default');
+    const snap = snapshotDir('default');
     const measure = measureModelFrom(path.join(snap, 'runs.jsonl'), path.join(snap, 'trajectory.jsonl'));
-    const own = measuredSecondsFrom(path.join(snap, '..', profile.name, 'runs.jsonl')); // this profile's own measured runs, where committed
+    const own = measuredSecondsFrom(path.join(snapshotDir(profile.name), 'runs.jsonl')); // this profile's own measured runs, where committed
     process.stdout.write(planText(planProfile(profile, readSpeeds(), measure, Number(values.jobs ?? 2), undefined, own)));
     return;
   }

@@ -76,10 +76,8 @@ export function runsOf(results: Results, finding?: Finding): RunInfo[] {
  */
 function runLabels(results: Results): Map<string, string> {
   const base = (m: Results['measurements'][number]) => `${activationLabel(m.run.act)} ${m.run.preset} (${fmtCount(m.params.nonEmbedding)})`;
-  const groups = new Map<string, Results['measurements']>();
-  for (const m of results.measurements) groups.set(base(m), [...(groups.get(base(m)) ?? []), m]);
   const out = new Map<string, string>();
-  for (const [b, ms] of groups) {
+  for (const [b, ms] of groupBy(results.measurements, base)) {
     const seeds = new Set(ms.map((m) => m.run.seed)).size > 1;
     const budgets = new Set(ms.map((m) => m.run.tokens)).size > 1;
     for (const m of ms) out.set(m.run.id, b + (seeds ? `, seed ${m.run.seed}` : '') + (budgets ? `, ${fmtCount(m.run.tokens)} tokens` : ''));

@@ -236,7 +236,11 @@ export function f2BestRange(results: Results, family?: string): { best: Row | un
  * says when it is not located and why). null with fewer than 4 runs at 3 shapes.
  */
 export function f2SweetSpot(results: Results, family?: string): SweetSpot | null {
-  const runs = f2RunRows(results, oneFamily(results, family, 'f2SweetSpot')).filter((r) => num(r.val_loss) !== null);
+  return sweetSpotOf(f2RunRows(results, oneFamily(results, family, 'f2SweetSpot')));
+}
+
+function sweetSpotOf(runRows: Row[]): SweetSpot | null {
+  const runs = runRows.filter((r) => num(r.val_loss) !== null);
   return quadraticMinimum(runs.map((r) => r.d_over_l as number), runs.map((r) => r.val_loss as number), { seed: 0 });
 }
 
@@ -285,7 +289,7 @@ export function f2Verdicts(results: Results, family?: string): Verdict[] {
 function familyVerdicts(results: Results, family: string | undefined): Verdict[] {
   const shapes = f2ShapeRows(results, family);
   const trends = f2TrendRows(results, family);
-  const runRows = f2RunRows(results, family); // computed once: the A0 row reads it three times
+  const runRows = f2RunRows(results, family); // computed once: the A0 row and the sweet spot read it
   const tA0 = trends.find((t) => t.measure === MEASURE_LABEL.A0)!;
   const tLast = trends.find((t) => t.measure === MEASURE_LABEL.last_ratio)!;
   const dl = shapes.map((s) => s.d_over_l as number);
@@ -318,7 +322,7 @@ function familyVerdicts(results: Results, family: string | undefined): Verdict[]
   const middle = !!br.best && br.best.shape !== deepest?.shape && br.best.shape !== shapes[shapes.length - 1]?.shape;
   vs.push({
     finding: 'F2', claim: 'loss is best in a middle range of d/L; very deep, narrow models train worse', paper: `best loss at d/L ${PAPER.f2BestLossRange[0]}-${PAPER.f2BestLossRange[1]} (0.1B)`,
-    ours: br.best ? `best ${br.best.shape} (d/L ${fmt(num(br.best.d_over_l))}, loss ${fmt(num(br.best.val_loss), 4)}); best range d/L ${br.inRange.map((s) => fmt(num(s.d_over_l))).join(', ')}${few ? '' : `; ${sweetSpotText(f2SweetSpot(results, family))}`}` : 'no losses',
+    ours: br.best ? `best ${br.best.shape} (d/L ${fmt(num(br.best.d_over_l))}, loss ${fmt(num(br.best.val_loss), 4)}); best range d/L ${br.inRange.map((s) => fmt(num(s.d_over_l))).join(', ')}${few ? '' : `; ${sweetSpotText(sweetSpotOf(runRows))}`}` : 'no losses',
     verdict: !br.best || few ? 'not measured' : deepWorse && middle ? 'agrees' : deepWorse || middle ? 'partly' : 'disagrees',
     rule: `the best shape is neither the deepest nor the widest (${middle ? 'yes' : 'no'}), and the deepest lies outside the best range, ${br.rule} (${deepWorse ? 'yes' : 'no'})`,
   });
